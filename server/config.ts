@@ -1,0 +1,116 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable finboard reads, parsed once with zod.
+ * `.env.example` documents each of them; keep the two in step.
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const port = z.coerce
+  .number({ error: "must be a port number" })
+  .int("must be a whole number")
+  .min(1, "must be between 1 and 65535")
+  .max(65535, "must be between 1 and 65535");
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\/.+/.test(value), {
+    message: "must be a postgresql:// connection URL",
+  });
+
+const configSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    /** External PostgreSQL; when unset an embedded server is started under FINBOARD_DATA_DIR. */
+    DATABASE_URL: postgresUrl.optional(),
+    /** Where finboard keeps its embedded database and generated secrets. */
+    FINBOARD_DATA_DIR: optionalString.default("./data"),
+    /** Port of the embedded PostgreSQL; a free one is chosen when unset. */
+    EMBEDDED_PG_PORT: port.optional(),
+    /** HTTP port of the web app. */
+    PORT: port.default(3000),
+    /** Public base URL of the app (bank redirects come back here). */
+    APP_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
+    /** Secret for session tokens; generated into FINBOARD_DATA_DIR when unset. */
+    AUTH_SECRET: optionalString.pipe(
+      z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+    ),
+    GOCARDLESS_BASE_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
+    GOCARDLESS_SECRET_ID: optionalString,
+    GOCARDLESS_SECRET_KEY: optionalString,
+    /** Size of the built-in sandbox bank's generated history. */
+    SANDBOX_PROFILE: z.enum(["small", "large", "huge"]).default("small"),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .superRefine((value, ctx) => {
+    const hasId = value.GOCARDLESS_SECRET_ID !== undefined;
+    const hasKey = value.GOCARDLESS_SECRET_KEY !== undefined;
+    if (hasId !== hasKey) {
+      ctx.addIssue({
+        code: "custom",
+        path: [hasId ? "GOCARDLESS_SECRET_KEY" : "GOCARDLESS_SECRET_ID"],
+        message: "must be set together with the other GoCardless secret",
+      });
+    }
+  });
+
+/** Parsed, validated configuration. */
+export type Config = z.infer<typeof configSchema> & {
+  /** True when no GoCardless secrets are configured and the built-in sandbox bank is used. */
+  sandboxActive: boolean;
+  /** The app's public base URL (APP_URL or http://localhost:PORT). */
+  appUrl: string;
+};
+
+/** Result of parsing: the config, or one readable line per problem. */
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/**
+ * Parses an environment object into a {@link Config}.
+ * Never throws; returns one human-readable line per invalid or missing variable.
+ */
+export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".") || "environment";
+      return `${name}: ${issue.message}`;
+    });
+    return { ok: false, problems };
+  }
+  const value = parsed.data;
+  return {
+    ok: true,
+    config: {
+      ...value,
+      sandboxActive: value.GOCARDLESS_SECRET_ID === undefined,
+      appUrl: (value.APP_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ""),
+    },
+  };
+}
+
+let cached: Config | undefined;
+
+/**
+ * The process-wide configuration, parsed from `process.env` on first use.
+ * Throws one error listing every problem if the environment is invalid.
+ */
+export function getConfig(): Config {
+  if (cached) return cached;
+  const result = parseConfig(process.env);
+  if (!result.ok) {
+    throw new Error(`Invalid configuration:\n${result.problems.map((p) => `  ${p}`).join("\n")}`);
+  }
+  cached = result.config;
+  return cached;
+}
+
+/** Forgets the cached configuration (tests change the environment between cases). */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,35 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient, type Prisma } from "@/generated/prisma/client";
+
+/** A Prisma client or an open transaction: what every database operation takes first. */
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+export { PrismaClient };
+
+/**
+ * Creates a Prisma client over `pg` for the given connection URL.
+ * The caller owns it and must `$disconnect()` it; the app uses {@link getDb} instead.
+ */
+export function createPrismaClient(databaseUrl: string): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+}
+
+const globalForDb = globalThis as unknown as { finboardDb?: PrismaClient };
+
+/**
+ * The app's shared Prisma client, created on first use from `DATABASE_URL`
+ * (which `npm start` sets to the embedded server when none is configured).
+ * Kept on `globalThis` so hot reload in development does not open a new pool each time.
+ */
+export function getDb(): PrismaClient {
+  if (!globalForDb.finboardDb) {
+    const url = process.env.DATABASE_URL;
+    if (!url) {
+      throw new Error(
+        "DATABASE_URL is not set. Start finboard with `npm start` (embedded PostgreSQL) or set DATABASE_URL.",
+      );
+    }
+    globalForDb.finboardDb = createPrismaClient(url);
+  }
+  return globalForDb.finboardDb;
+}
