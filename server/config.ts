@@ -46,17 +46,6 @@ const configSchema = z
     /** Size of the built-in sandbox bank's generated history. */
     SANDBOX_PROFILE: z.enum(["small", "large", "huge"]).default("small"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  })
-  .superRefine((value, ctx) => {
-    const hasId = value.GOCARDLESS_SECRET_ID !== undefined;
-    const hasKey = value.GOCARDLESS_SECRET_KEY !== undefined;
-    if (hasId !== hasKey) {
-      ctx.addIssue({
-        code: "custom",
-        path: [hasId ? "GOCARDLESS_SECRET_KEY" : "GOCARDLESS_SECRET_ID"],
-        message: "must be set together with the other GoCardless secret",
-      });
-    }
   });
 
 /** Parsed, validated configuration. */
@@ -76,13 +65,17 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
  */
 export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = issue.path.join(".") || "environment";
-      return `${name}: ${issue.message}`;
-    });
-    return { ok: false, problems };
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  // Checked separately so it is reported together with any other problem.
+  const hasId = Boolean(env.GOCARDLESS_SECRET_ID?.trim());
+  const hasKey = Boolean(env.GOCARDLESS_SECRET_KEY?.trim());
+  if (hasId !== hasKey) {
+    const missing = hasId ? "GOCARDLESS_SECRET_KEY" : "GOCARDLESS_SECRET_ID";
+    problems.push(`${missing}: must be set together with the other GoCardless secret`);
   }
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const value = parsed.data;
   return {
     ok: true,

@@ -1,0 +1,98 @@
+/**
+ * `npm start` / `npm run dev`: one command from a fresh clone to a running app.
+ *
+ * 1. parse the environment (one clear line per problem, exit 1);
+ * 2. use DATABASE_URL, or start the embedded PostgreSQL under FINBOARD_DATA_DIR;
+ * 3. generate AUTH_SECRET into the data folder when unset; apply pending migrations;
+ * 4. build when the sources changed (start only), then run `next start` or `next dev`;
+ * 5. on Ctrl-C / SIGTERM stop Next, then PostgreSQL, cleanly.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { parseConfig } from "@/server/config";
+import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from "@/server/db/embedded";
+import { migrate } from "@/server/db/migrate";
+import { buildIsStale, ensureAuthSecret, recordBuild, sourceFingerprint } from "@/server/runtime/launcher";
+
+const dev = process.argv.includes("--dev");
+const root = process.cwd();
+const say = (message: string) => console.log(`finboard: ${message}`);
+
+async function main(): Promise<number> {
+  const parsed = parseConfig(process.env);
+  if (!parsed.ok) {
+    for (const problem of parsed.problems) console.error(`finboard: invalid environment: ${problem}`);
+    console.error("finboard: see .env.example for every variable and its format.");
+    return 1;
+  }
+  const config = parsed.config;
+  const dataDir = path.resolve(root, config.FINBOARD_DATA_DIR);
+  const distDir = process.env.NEXT_DIST_DIR ?? ".next";
+
+  let embedded: RunningEmbeddedPostgres | undefined;
+  let next: ChildProcess | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (next && next.exitCode === null) {
+      next.kill("SIGTERM");
+      await new Promise((resolve) => next?.once("exit", resolve));
+    }
+    if (embedded) {
+      say("stopping PostgreSQL …");
+      await embedded.stop();
+    }
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+
+  let databaseUrl = config.DATABASE_URL;
+  if (databaseUrl) {
+    say("using the PostgreSQL server from DATABASE_URL");
+  } else {
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, log: say });
+    databaseUrl = embedded.url;
+    say(`embedded PostgreSQL running on 127.0.0.1:${embedded.port} (data in ${embedded.clusterDir})`);
+  }
+  const { applied } = await migrate(databaseUrl, { log: say });
+  if (applied.length === 0) say("database schema is up to date");
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    AUTH_SECRET: config.AUTH_SECRET ?? ensureAuthSecret(dataDir),
+    NEXT_TELEMETRY_DISABLED: "1",
+    FINBOARD_DATA_DIR: dataDir,
+  };
+  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+  if (!dev && buildIsStale(root, distDir)) {
+    say("building the app (first start or sources changed) …");
+    const fingerprint = sourceFingerprint(root);
+    const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env });
+    if (build.status !== 0) {
+      console.error("finboard: the build failed; see the messages above.");
+      await shutdown(1);
+      return 1;
+    }
+    recordBuild(root, distDir, fingerprint);
+  }
+  const args = [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)];
+  if (process.env.HOSTNAME_BIND) args.push("-H", process.env.HOSTNAME_BIND);
+  next = spawn(process.execPath, args, { stdio: "inherit", env });
+  say(`serving ${config.appUrl} (Ctrl-C stops finboard and its database)`);
+  next.on("exit", (code) => void shutdown(code ?? 0));
+  return new Promise<number>(() => {});
+}
+
+main().then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(`finboard: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
