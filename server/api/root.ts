@@ -1,0 +1,18 @@
+import { accountsRouter } from "./routers/accounts";
+import { healthRouter } from "./routers/health";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+/** Every router of the API; add new ones here. */
+export const appRouter = createTRPCRouter({
+  health: healthRouter,
+  accounts: accountsRouter,
+});
+
+/** The API's type, for the React client (type-only import: no server code reaches it). */
+export type AppRouter = typeof appRouter;
+
+/**
+ * Calls procedures directly on the server (RSC, server actions, tests):
+ * `const api = createCaller(context); await api.accounts.list()`.
+ */
+export const createCaller = createCallerFactory(appRouter);
