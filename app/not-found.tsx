@@ -1,0 +1,15 @@
+import Link from "next/link";
+
+export default function NotFound() {
+  return (
+    <main className="auth-page">
+      <div className="auth-card">
+        <h1>Page not found</h1>
+        <p className="lead">There is nothing at this address.</p>
+        <Link className="button" href="/">
+          Go to your accounts
+        </Link>
+      </div>
+    </main>
+  );
+}
