@@ -20,7 +20,9 @@ export default defineConfig({
     trace: "retain-on-failure",
     launchOptions: {
       executablePath:
-        process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ?? process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+        process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ??
+        process.env.CHROMIUM_PATH ??
+        "/usr/bin/chromium",
       args: [
         "--no-sandbox",
         "--disable-gpu",

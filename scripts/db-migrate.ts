@@ -12,7 +12,8 @@ const say = (message: string) => console.log(`finboard: ${message}`);
 async function main(): Promise<void> {
   const parsed = parseConfig(process.env);
   if (!parsed.ok) {
-    for (const problem of parsed.problems) console.error(`finboard: invalid environment: ${problem}`);
+    for (const problem of parsed.problems)
+      console.error(`finboard: invalid environment: ${problem}`);
     process.exit(1);
   }
   const { config } = parsed;
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
       });
   try {
     const { applied } = await migrate(config.DATABASE_URL ?? embedded!.url, { log: say });
-    say(applied.length ? `${applied.length} migration(s) applied` : "database schema is up to date");
+    say(
+      applied.length ? `${applied.length} migration(s) applied` : "database schema is up to date",
+    );
   } finally {
     await embedded?.stop();
   }

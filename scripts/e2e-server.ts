@@ -13,7 +13,9 @@ import { startEmbeddedPostgres, tempDataDir } from "@/server/db/embedded";
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dataDir = tempDataDir("e2e");
 mkdirSync(dataDir, { recursive: true });
-const cleanups: Array<() => Promise<void>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
+const cleanups: Array<() => Promise<void>> = [
+  async () => rmSync(dataDir, { recursive: true, force: true }),
+];
 
 async function freshDatabase(): Promise<string> {
   const external = process.env.DATABASE_URL;

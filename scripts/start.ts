@@ -13,7 +13,12 @@ import path from "node:path";
 import { parseConfig } from "@/server/config";
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
-import { buildIsStale, ensureAuthSecret, recordBuild, sourceFingerprint } from "@/server/runtime/launcher";
+import {
+  buildIsStale,
+  ensureAuthSecret,
+  recordBuild,
+  sourceFingerprint,
+} from "@/server/runtime/launcher";
 
 const dev = process.argv.includes("--dev");
 const root = process.cwd();
@@ -22,7 +27,8 @@ const say = (message: string) => console.log(`finboard: ${message}`);
 async function main(): Promise<number> {
   const parsed = parseConfig(process.env);
   if (!parsed.ok) {
-    for (const problem of parsed.problems) console.error(`finboard: invalid environment: ${problem}`);
+    for (const problem of parsed.problems)
+      console.error(`finboard: invalid environment: ${problem}`);
     console.error("finboard: see .env.example for every variable and its format.");
     return 1;
   }
@@ -31,14 +37,15 @@ async function main(): Promise<number> {
   const distDir = process.env.NEXT_DIST_DIR ?? ".next";
 
   let embedded: RunningEmbeddedPostgres | undefined;
-  let next: ChildProcess | undefined;
+  const children: { next?: ChildProcess } = {};
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    const next = children.next;
     if (next && next.exitCode === null) {
       next.kill("SIGTERM");
-      await new Promise((resolve) => next?.once("exit", resolve));
+      await new Promise((resolve) => next.once("exit", resolve));
     }
     if (embedded) {
       say("stopping PostgreSQL …");
@@ -55,7 +62,9 @@ async function main(): Promise<number> {
   } else {
     embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, log: say });
     databaseUrl = embedded.url;
-    say(`embedded PostgreSQL running on 127.0.0.1:${embedded.port} (data in ${embedded.clusterDir})`);
+    say(
+      `embedded PostgreSQL running on 127.0.0.1:${embedded.port} (data in ${embedded.clusterDir})`,
+    );
   }
   const { applied } = await migrate(databaseUrl, { log: say });
   if (applied.length === 0) say("database schema is up to date");
@@ -81,7 +90,8 @@ async function main(): Promise<number> {
   }
   const args = [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)];
   if (process.env.HOSTNAME_BIND) args.push("-H", process.env.HOSTNAME_BIND);
-  next = spawn(process.execPath, args, { stdio: "inherit", env });
+  const next = spawn(process.execPath, args, { stdio: "inherit", env });
+  children.next = next;
   say(`serving ${config.appUrl} (Ctrl-C stops finboard and its database)`);
   next.on("exit", (code) => void shutdown(code ?? 0));
   return new Promise<number>(() => {});

@@ -23,30 +23,29 @@ const postgresUrl = z
     message: "must be a postgresql:// connection URL",
   });
 
-const configSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    /** External PostgreSQL; when unset an embedded server is started under FINBOARD_DATA_DIR. */
-    DATABASE_URL: postgresUrl.optional(),
-    /** Where finboard keeps its embedded database and generated secrets. */
-    FINBOARD_DATA_DIR: optionalString.default("./data"),
-    /** Port of the embedded PostgreSQL; a free one is chosen when unset. */
-    EMBEDDED_PG_PORT: port.optional(),
-    /** HTTP port of the web app. */
-    PORT: port.default(3000),
-    /** Public base URL of the app (bank redirects come back here). */
-    APP_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
-    /** Secret for session tokens; generated into FINBOARD_DATA_DIR when unset. */
-    AUTH_SECRET: optionalString.pipe(
-      z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
-    ),
-    GOCARDLESS_BASE_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
-    GOCARDLESS_SECRET_ID: optionalString,
-    GOCARDLESS_SECRET_KEY: optionalString,
-    /** Size of the built-in sandbox bank's generated history. */
-    SANDBOX_PROFILE: z.enum(["small", "large", "huge"]).default("small"),
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  });
+const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** External PostgreSQL; when unset an embedded server is started under FINBOARD_DATA_DIR. */
+  DATABASE_URL: postgresUrl.optional(),
+  /** Where finboard keeps its embedded database and generated secrets. */
+  FINBOARD_DATA_DIR: optionalString.default("./data"),
+  /** Port of the embedded PostgreSQL; a free one is chosen when unset. */
+  EMBEDDED_PG_PORT: port.optional(),
+  /** HTTP port of the web app. */
+  PORT: port.default(3000),
+  /** Public base URL of the app (bank redirects come back here). */
+  APP_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
+  /** Secret for session tokens; generated into FINBOARD_DATA_DIR when unset. */
+  AUTH_SECRET: optionalString.pipe(
+    z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+  ),
+  GOCARDLESS_BASE_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
+  GOCARDLESS_SECRET_ID: optionalString,
+  GOCARDLESS_SECRET_KEY: optionalString,
+  /** Size of the built-in sandbox bank's generated history. */
+  SANDBOX_PROFILE: z.enum(["small", "large", "huge"]).default("small"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
 
 /** Parsed, validated configuration. */
 export type Config = z.infer<typeof configSchema> & {

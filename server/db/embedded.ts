@@ -100,7 +100,11 @@ export async function recoverStaleCluster(
   const launcherFile = path.join(clusterDir, LAUNCHER_LOCK);
   if (existsSync(launcherFile)) {
     const launcherPid = Number.parseInt(readFileSync(launcherFile, "utf8"), 10);
-    if (launcherPid !== process.pid && Number.isInteger(launcherPid) && isProcessAlive(launcherPid)) {
+    if (
+      launcherPid !== process.pid &&
+      Number.isInteger(launcherPid) &&
+      isProcessAlive(launcherPid)
+    ) {
       const pgPid = readPostmasterPid(clusterDir);
       if (pgPid !== undefined && isProcessAlive(pgPid)) {
         throw new EmbeddedPostgresError(
@@ -260,7 +264,8 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   await client.connect();
   try {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (!exists.rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    if (!exists.rowCount)
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
   } finally {
     await client.end();
   }

@@ -62,7 +62,10 @@ const sha256 = (file: string) => createHash("sha256").update(readFileSync(file))
  * completely or not at all; a failure is recorded (like Prisma's P3009) and blocks later runs
  * with a clear message until resolved.
  */
-export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrate(
+  databaseUrl: string,
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
   const migrationsDir = options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
   const lockTimeoutSeconds = options.lockTimeoutSeconds ?? 60;
   const log = options.log ?? (() => {});
@@ -109,7 +112,9 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
               continue;
             }
             if (checksum !== row.checksum) {
-              warnings.push(`${row.migration_name} was edited after it was applied (checksum differs)`);
+              warnings.push(
+                `${row.migration_name} was edited after it was applied (checksum differs)`,
+              );
             }
           }
           return rows.rows.map((row) => row.migration_name);

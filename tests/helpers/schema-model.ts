@@ -84,7 +84,9 @@ export function loadDatamodel(schemaFile: string): Datamodel {
   const require = createRequire(import.meta.url);
   const wasm = require("@prisma/prisma-schema-wasm") as { get_dmmf(params: string): string };
   const schema = readFileSync(schemaFile, "utf8");
-  const dmmf = JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: [["schema.prisma", schema]] })));
+  const dmmf = JSON.parse(
+    wasm.get_dmmf(JSON.stringify({ prismaSchema: [["schema.prisma", schema]] })),
+  );
   const datamodel = dmmf.datamodel as Datamodel;
   // The DMMF leaves out an enum's @@schema; read it from the source.
   for (const match of schema.matchAll(/^enum\s+(\w+)\s*\{([^}]*)\}/gm)) {
@@ -142,7 +144,11 @@ function nativeTypeName([name, args]: [string, string[]]): string {
 
 const column = (field: DmmfField) => field.dbName ?? field.name;
 
-function expectedDefault(field: DmmfField, enumsByName: Map<string, DmmfEnum>, defaultSchema: string) {
+function expectedDefault(
+  field: DmmfField,
+  enumsByName: Map<string, DmmfEnum>,
+  defaultSchema: string,
+) {
   const value = field.default;
   if (value === undefined || field.isUpdatedAt) return null;
   if (typeof value === "object" && value !== null && "name" in value) {
@@ -226,7 +232,8 @@ export function expectedShape(datamodel: Datamodel, defaultSchema = "public"): S
     );
     const suffix = index.type === "id" ? "pkey" : index.type === "unique" ? "key" : "idx";
     const name =
-      index.dbName ?? (index.type === "id" ? `${table}_pkey` : `${table}_${columns.join("_")}_${suffix}`);
+      index.dbName ??
+      (index.type === "id" ? `${table}_pkey` : `${table}_${columns.join("_")}_${suffix}`);
     shape.indexes[`${schema}.${name}`] = {
       table: `${schema}.${table}`,
       columns,
@@ -291,7 +298,9 @@ export async function actualShape(databaseUrl: string, schemas: string[]): Promi
       table[row.column] = {
         type,
         notNull: row.not_null,
-        default: row.default?.startsWith("nextval(") ? "autoincrement" : (row.default?.replace(/"/g, "") ?? null),
+        default: row.default?.startsWith("nextval(")
+          ? "autoincrement"
+          : (row.default?.replace(/"/g, "") ?? null),
       };
     }
 
@@ -362,7 +371,8 @@ export function diffShapes(expected: SchemaShape, actual: SchemaShape): string[]
   const problems: string[] = [];
   const compare = <T>(kind: string, want: Record<string, T>, have: Record<string, T>) => {
     for (const key of Object.keys(want)) {
-      if (!(key in have)) problems.push(`${kind} ${key} is in the Prisma schema but not in the database`);
+      if (!(key in have))
+        problems.push(`${kind} ${key} is in the Prisma schema but not in the database`);
       else if (JSON.stringify(want[key]) !== JSON.stringify(have[key])) {
         problems.push(
           `${kind} ${key} differs: schema ${JSON.stringify(want[key])}, database ${JSON.stringify(have[key])}`,
@@ -370,13 +380,16 @@ export function diffShapes(expected: SchemaShape, actual: SchemaShape): string[]
       }
     }
     for (const key of Object.keys(have)) {
-      if (!(key in want)) problems.push(`${kind} ${key} is in the database but not in the Prisma schema`);
+      if (!(key in want))
+        problems.push(`${kind} ${key} is in the database but not in the Prisma schema`);
     }
   };
   compare("enum", expected.enums, actual.enums);
   for (const table of new Set([...Object.keys(expected.tables), ...Object.keys(actual.tables)])) {
-    if (!expected.tables[table]) problems.push(`table ${table} is in the database but not in the Prisma schema`);
-    else if (!actual.tables[table]) problems.push(`table ${table} is in the Prisma schema but not in the database`);
+    if (!expected.tables[table])
+      problems.push(`table ${table} is in the database but not in the Prisma schema`);
+    else if (!actual.tables[table])
+      problems.push(`table ${table} is in the Prisma schema but not in the database`);
     else compare(`column ${table}.`, expected.tables[table], actual.tables[table]);
   }
   compare("index", expected.indexes, actual.indexes);

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { migrate } from "@/server/db/migrate";
 import { withDatabase } from "@/tests/helpers/postgres-url";
-import { actualShape, diffShapes, expectedShape, loadDatamodel } from "@/tests/helpers/schema-model";
+import {
+  actualShape,
+  diffShapes,
+  expectedShape,
+  loadDatamodel,
+} from "@/tests/helpers/schema-model";
 
 const SCHEMAS = ["auth", "core", "gocardless"];
 const { adminUrl, template } = inject("testDb");
@@ -52,7 +57,9 @@ describe("migrations versus the Prisma data model", () => {
       expect(problems.join("\n")).toMatch(/core\.account\.\s*name differs/);
       expect(problems.join("\n")).toMatch(/core\.transaction\.\s*amount differs/);
       expect(problems.join("\n")).toMatch(/calls_used differs/);
-      expect(problems.join("\n")).toMatch(/index core\.transaction_fingerprint_idx is in the Prisma schema/);
+      expect(problems.join("\n")).toMatch(
+        /index core\.transaction_fingerprint_idx is in the Prisma schema/,
+      );
       expect(problems.join("\n")).toMatch(/foreign key core\.balance_account_id_fkey/);
       expect(problems.join("\n")).toMatch(/enum core\.sync_run_kind differs/);
       expect(problems.join("\n")).toMatch(/stray is in the database/);
