@@ -1,0 +1,432 @@
+/**
+ * zod schemas for every GoCardless Bank Account Data response body.
+ *
+ * They turn wire quirks into clean values: string amounts → Decimal, string integers → number,
+ * varied date formats → normalised dates, placeholder ids → undefined, single-or-array
+ * `currencyExchange` → array. Unknown keys are dropped from the parsed value; the raw payload is
+ * kept beside it by the client (and per transaction in `raw`).
+ */
+import { z } from "zod";
+import { Decimal, parseDecimal } from "@/server/money";
+
+// ───────────────────────────── scalar helpers ─────────────────────────────
+
+/** A signed decimal string such as "45.00", "-1.1" or "-3899", parsed exactly. Numbers are refused. */
+export const decimalString = z.string().transform((text, ctx): Decimal => {
+  const value = parseDecimal(text);
+  if (value === undefined) {
+    ctx.addIssue({ code: "custom", message: `not a decimal amount: ${JSON.stringify(text)}` });
+    return z.NEVER;
+  }
+  return value;
+});
+
+/** An integer sent as a string ("540") or a number; whitespace tolerated. */
+export const integerLike = z.union([z.number().int(), z.string()]).transform((value, ctx) => {
+  const text = typeof value === "number" ? String(value) : value.trim();
+  if (!/^\d+$/.test(text)) {
+    ctx.addIssue({ code: "custom", message: `not a whole number: ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return Number(text);
+});
+
+const PLACEHOLDER_IDS = new Set(["", "NOTPROVIDED", "NOT PROVIDED", "NONE", "NULL", "N/A"]);
+
+/** True for ids banks send when they have none (`NOTPROVIDED`, blanks). */
+export function isPlaceholderId(value: string): boolean {
+  return PLACEHOLDER_IDS.has(value.trim().toUpperCase());
+}
+
+/** An optional identifier: trimmed; placeholders, blanks and null become `undefined`. */
+export const optionalId = z
+  .string()
+  .nullish()
+  .transform((value) => {
+    if (value === null || value === undefined || isPlaceholderId(value)) return undefined;
+    return value.trim();
+  });
+
+/** An optional free text: trimmed; blanks and null become `undefined`. */
+export const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => {
+    const trimmed = value?.trim();
+    return trimmed ? trimmed : undefined;
+  });
+
+const DATE_TIME_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Parses the date and datetime formats banks send (`2024-02-01`, `2024-02-01T00:38:36Z`,
+ * `2025-03-03T18:45:25.325307Z`, `2023-03-20T00:00:00+00:00`, `2025-02-10T00:00:00.000Z`).
+ * A datetime without offset is read as UTC. Returns `undefined` when the text is not a real date.
+ */
+export function parseDateTime(text: string): { date: string; instant: Date } | undefined {
+  const match = DATE_TIME_PATTERN.exec(text.trim());
+  if (!match) return undefined;
+  const [, y, mo, d, h = "0", mi = "0", s = "0", fraction = "", zone = "Z"] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (
+    calendar.getUTCFullYear() !== year ||
+    calendar.getUTCMonth() !== month - 1 ||
+    calendar.getUTCDate() !== day ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 60
+  ) {
+    return undefined;
+  }
+  const millis = Number(fraction.slice(0, 3).padEnd(3, "0"));
+  let offsetMinutes = 0;
+  if (zone.toUpperCase() !== "Z") {
+    const sign = zone.startsWith("-") ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0"));
+  }
+  const instant = new Date(
+    Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), millis) -
+      offsetMinutes * 60_000,
+  );
+  return { date: `${y}-${mo}-${d}`, instant };
+}
+
+function optionalTemporal<T>(pick: (parsed: { date: string; instant: Date }) => T, what: string) {
+  return z
+    .string()
+    .nullish()
+    .transform((value, ctx): T | undefined => {
+      if (value === null || value === undefined || value.trim() === "") return undefined;
+      const parsed = parseDateTime(value);
+      if (!parsed) {
+        ctx.addIssue({ code: "custom", message: `not a ${what}: ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return pick(parsed);
+    });
+}
+
+/** Optional calendar date, normalised to `YYYY-MM-DD` (a datetime keeps its written day). */
+export const optionalDate = optionalTemporal((parsed) => parsed.date, "date");
+/** Optional instant in any of the formats of {@link parseDateTime}. */
+export const optionalDateTime = optionalTemporal((parsed) => parsed.instant, "date-time");
+/** Required instant. */
+export const requiredDateTime = z.string().transform((value, ctx): Date => {
+  const parsed = parseDateTime(value);
+  if (!parsed) {
+    ctx.addIssue({ code: "custom", message: `not a date-time: ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return parsed.instant;
+});
+
+/** Currency code, upper-cased; ISO 4217 shape. */
+export const currencyCode = z
+  .string()
+  .trim()
+  .transform((value) => value.toUpperCase())
+  .pipe(z.string().regex(/^[A-Z]{3}$/, "not a three-letter currency code"));
+
+/** `{amount, currency}` as GoCardless sends money. */
+export const amountSchema = z.object({ amount: decimalString, currency: currencyCode });
+export type GcAmount = z.infer<typeof amountSchema>;
+
+/** A list of strings, also accepting a single string (banks disagree). */
+const stringList = z
+  .union([z.array(z.string()), z.string()])
+  .nullish()
+  .transform((value) => {
+    const list =
+      value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
+    return list.map((item) => item.trim()).filter((item) => item !== "");
+  });
+
+/**
+ * Wraps a schema so the parsed value also carries the input verbatim in `raw`
+ * (the sync layer stores each transaction's own JSON).
+ */
+function withRaw<T extends z.ZodType>(schema: T) {
+  return z.unknown().transform((value, ctx): z.output<T> & { raw: unknown } => {
+    const result = schema.safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+      }
+      return z.NEVER;
+    }
+    return { ...(result.data as object), raw: value } as z.output<T> & { raw: unknown };
+  });
+}
+
+// ───────────────────────────── §1 tokens ─────────────────────────────
+
+export const tokenPairSchema = z.object({
+  access: z.string().min(1),
+  access_expires: integerLike,
+  refresh: z.string().min(1),
+  refresh_expires: integerLike,
+});
+export type GcTokenPair = z.infer<typeof tokenPairSchema>;
+
+export const tokenRefreshSchema = z.object({
+  access: z.string().min(1),
+  access_expires: integerLike,
+});
+export type GcTokenRefresh = z.infer<typeof tokenRefreshSchema>;
+
+// ───────────────────────────── §2 institutions ─────────────────────────────
+
+export const institutionSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  bic: optionalText,
+  transaction_total_days: integerLike.optional().default(90),
+  max_access_valid_for_days: integerLike.optional().default(90),
+  max_access_valid_for_days_reconfirmation: integerLike.optional(),
+  countries: z.array(z.string()).default([]),
+  logo: optionalText,
+  supported_features: z.array(z.string()).default([]),
+  supported_payments: z.record(z.string(), z.unknown()).optional(),
+  identification_codes: z.array(z.unknown()).optional(),
+});
+export type GcInstitution = z.infer<typeof institutionSchema>;
+
+export const institutionListSchema = z.array(institutionSchema);
+
+// ───────────────────────────── §3 agreements ─────────────────────────────
+
+export const accessScopeSchema = z.enum(["balances", "details", "transactions"]);
+export type GcAccessScope = z.infer<typeof accessScopeSchema>;
+
+export const agreementSchema = z.object({
+  id: z.string().min(1),
+  created: requiredDateTime,
+  institution_id: z.string().min(1),
+  max_historical_days: integerLike,
+  access_valid_for_days: integerLike,
+  access_scope: z.array(z.string()).default([]),
+  accepted: optionalDateTime,
+  reconfirmation: z.boolean().optional(),
+});
+export type GcAgreement = z.infer<typeof agreementSchema>;
+
+function paginated<T extends z.ZodType>(item: T) {
+  return z.object({
+    count: integerLike,
+    next: z.string().nullish(),
+    previous: z.string().nullish(),
+    results: z.array(item),
+  });
+}
+
+export const agreementPageSchema = paginated(agreementSchema);
+export type GcAgreementPage = z.infer<typeof agreementPageSchema>;
+
+/** `{summary, detail}` confirmation bodies (deletes). */
+export const confirmationSchema = z.object({
+  summary: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type GcConfirmation = z.infer<typeof confirmationSchema>;
+
+// ───────────────────────────── §4 requisitions ─────────────────────────────
+
+export const requisitionSchema = z.object({
+  id: z.string().min(1),
+  created: requiredDateTime,
+  redirect: z.string(),
+  status: z.string().min(1),
+  institution_id: z.string().min(1),
+  agreement: optionalId,
+  reference: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? ""),
+  accounts: z.array(z.string()).default([]),
+  user_language: optionalText,
+  link: z.string().min(1),
+  ssn: z.string().nullish(),
+  account_selection: z.boolean().optional(),
+  redirect_immediate: z.boolean().optional(),
+});
+export type GcRequisition = z.infer<typeof requisitionSchema>;
+
+export const requisitionPageSchema = paginated(requisitionSchema);
+export type GcRequisitionPage = z.infer<typeof requisitionPageSchema>;
+
+// ───────────────────────────── §5 accounts ─────────────────────────────
+
+export const accountMetadataSchema = z.object({
+  id: z.string().min(1),
+  created: optionalDateTime,
+  last_accessed: optionalDateTime,
+  iban: optionalText,
+  bban: optionalText,
+  institution_id: optionalText,
+  status: optionalText,
+  owner_name: optionalText,
+});
+export type GcAccountMetadata = z.infer<typeof accountMetadataSchema>;
+
+export const accountDetailsSchema = z.object({
+  account: z.object({
+    resourceId: optionalText,
+    iban: optionalText,
+    bban: optionalText,
+    scan: optionalText,
+    bic: optionalText,
+    currency: currencyCode.optional(),
+    ownerName: optionalText,
+    ownerAddressUnstructured: stringList,
+    name: optionalText,
+    displayName: optionalText,
+    product: optionalText,
+    cashAccountType: optionalText,
+    status: optionalText,
+    usage: optionalText,
+    details: optionalText,
+    msisdn: optionalText,
+    maskedPan: optionalText,
+  }),
+});
+export type GcAccountDetails = z.infer<typeof accountDetailsSchema>;
+
+export const balanceSchema = z.object({
+  balanceAmount: amountSchema,
+  balanceType: z.string().min(1),
+  creditLimitIncluded: z.boolean().nullish(),
+  lastChangeDateTime: optionalDateTime,
+  lastCommittedTransaction: optionalText,
+  referenceDate: optionalDate,
+});
+export type GcBalance = z.infer<typeof balanceSchema>;
+
+export const balancesSchema = z.object({ balances: z.array(withRaw(balanceSchema)) });
+export type GcBalances = z.infer<typeof balancesSchema>;
+
+/** Counterparty account: an object (possibly `{}`) or, from some banks, a bare string. */
+export const accountReferenceSchema = z
+  .union([
+    z.object({
+      iban: optionalText,
+      bban: optionalText,
+      pan: optionalText,
+      maskedPan: optionalText,
+      msisdn: optionalText,
+      currency: optionalText,
+    }),
+    z.string(),
+  ])
+  .nullish()
+  .transform((value) => {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value === "string") {
+      const compact = value.replace(/\s+/g, "").toUpperCase();
+      if (compact === "") return undefined;
+      return /^[A-Z]{2}\d{2}[A-Z0-9]{8,30}$/.test(compact)
+        ? { iban: compact }
+        : { bban: value.trim() };
+    }
+    return value;
+  });
+export type GcAccountReference = z.infer<typeof accountReferenceSchema>;
+
+const currencyExchangeItemSchema = z.object({
+  sourceCurrency: optionalText,
+  exchangeRate: z.union([z.string(), z.number()]).nullish(),
+  unitCurrency: optionalText,
+  targetCurrency: optionalText,
+  quotationDate: optionalDate,
+  contractIdentification: optionalText,
+  instructedAmount: amountSchema.nullish(),
+});
+
+/** `currencyExchange`: an array, or a single object some banks send; always an array here. */
+export const currencyExchangeSchema = z
+  .union([z.array(currencyExchangeItemSchema), currencyExchangeItemSchema])
+  .nullish()
+  .transform((value) =>
+    value === null || value === undefined ? [] : Array.isArray(value) ? value : [value],
+  );
+
+const balanceAfterTransactionSchema = z
+  .union([
+    z.object({ balanceAmount: amountSchema, balanceType: optionalText }),
+    z.unknown().transform(() => undefined),
+  ])
+  .optional();
+
+export const transactionSchema = z.object({
+  transactionId: optionalId,
+  internalTransactionId: optionalId,
+  entryReference: optionalId,
+  endToEndId: optionalId,
+  mandateId: optionalId,
+  creditorId: optionalId,
+  checkId: optionalId,
+  bookingDate: optionalDate,
+  bookingDateTime: optionalDateTime,
+  valueDate: optionalDate,
+  valueDateTime: optionalDateTime,
+  transactionAmount: amountSchema,
+  currencyExchange: currencyExchangeSchema,
+  creditorName: optionalText,
+  creditorAccount: accountReferenceSchema,
+  creditorAgent: optionalText,
+  ultimateCreditor: optionalText,
+  debtorName: optionalText,
+  debtorAccount: accountReferenceSchema,
+  debtorAgent: optionalText,
+  ultimateDebtor: optionalText,
+  remittanceInformationUnstructured: optionalText,
+  remittanceInformationUnstructuredArray: stringList,
+  remittanceInformationStructured: optionalText,
+  remittanceInformationStructuredArray: stringList,
+  // Some banks (BNP BE) send a pseudo-object here; only text is useful as a description.
+  additionalInformation: z
+    .unknown()
+    .optional()
+    .transform((value) => (typeof value === "string" && value.trim() ? value.trim() : undefined)),
+  bankTransactionCode: optionalText,
+  proprietaryBankTransactionCode: optionalText,
+  purposeCode: optionalText,
+  merchantCategoryCode: optionalText,
+  // Firefly saw this as a non-object; a malformed running balance is dropped, not fatal.
+  balanceAfterTransaction: balanceAfterTransactionSchema,
+});
+export type GcTransaction = z.infer<typeof transactionSchema>;
+
+/** A parsed transaction plus its own JSON. */
+export type GcTransactionWithRaw = GcTransaction & { raw: unknown };
+
+export const transactionsSchema = z.object({
+  transactions: z.object({
+    booked: z.array(withRaw(transactionSchema)),
+    pending: z
+      .array(withRaw(transactionSchema))
+      .nullish()
+      .transform((value) => value ?? []),
+  }),
+  last_updated: optionalDateTime,
+});
+export type GcTransactions = z.infer<typeof transactionsSchema>;
+
+// ───────────────────────────── §6 error bodies ─────────────────────────────
+
+const textOrList = z
+  .union([z.string(), z.array(z.unknown())])
+  .transform((value) => (Array.isArray(value) ? value.map(String) : [value]));
+
+/** The loose shape shared by all JSON error bodies; classification happens in `errors.ts`. */
+export const errorBodySchema = z.looseObject({
+  summary: textOrList.optional(),
+  detail: textOrList.optional(),
+  status_code: z.union([z.number(), z.string()]).optional(),
+  type: z.string().optional(),
+});
+export type GcErrorBody = z.infer<typeof errorBodySchema>;
