@@ -3,6 +3,7 @@
  * embedded PostgreSQL under FINBOARD_DATA_DIR for the duration of the run.
  */
 import path from "node:path";
+import nextEnv from "@next/env";
 import { parseConfig } from "@/server/config";
 import { startEmbeddedPostgres } from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
@@ -10,6 +11,8 @@ import { migrate } from "@/server/db/migrate";
 const say = (message: string) => console.log(`finboard: ${message}`);
 
 async function main(): Promise<void> {
+  // The same .env files Next reads (.env, .env.local, .env.production …), so both agree.
+  nextEnv.loadEnvConfig(process.cwd(), false, { info: () => {}, error: console.error });
   const parsed = parseConfig(process.env);
   if (!parsed.ok) {
     for (const problem of parsed.problems)

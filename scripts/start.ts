@@ -10,6 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
+import nextEnv from "@next/env";
 import { parseConfig } from "@/server/config";
 import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
@@ -25,6 +26,8 @@ const root = process.cwd();
 const say = (message: string) => console.log(`finboard: ${message}`);
 
 async function main(): Promise<number> {
+  // The same .env files Next reads (.env, .env.local, .env.production …), so both agree.
+  nextEnv.loadEnvConfig(process.cwd(), dev, { info: () => {}, error: console.error });
   const parsed = parseConfig(process.env);
   if (!parsed.ok) {
     for (const problem of parsed.problems)
