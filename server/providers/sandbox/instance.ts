@@ -1,0 +1,44 @@
+/**
+ * The app's sandbox bank: one per process (kept on `globalThis` so hot reload does not lose it),
+ * created on first use, persisted to `<FINBOARD_DATA_DIR>/sandbox-bank.json`, and only active
+ * when no GoCardless secrets are configured.
+ */
+import { join } from "node:path";
+import { getConfig } from "../../config";
+import { SandboxBank } from "./bank";
+import { NOT_FOUND, jsonResponse } from "./responses";
+import { fileStore } from "./store";
+
+const globalForSandbox = globalThis as unknown as { finboardSandboxBank?: SandboxBank };
+
+/** The app's sandbox bank, or `undefined` when real GoCardless secrets are configured. */
+export function getAppSandboxBank(): SandboxBank | undefined {
+  const config = getConfig();
+  if (!config.sandboxActive) return undefined;
+  if (!globalForSandbox.finboardSandboxBank) {
+    globalForSandbox.finboardSandboxBank = new SandboxBank({
+      profile: config.SANDBOX_PROFILE,
+      store: fileStore(join(config.FINBOARD_DATA_DIR, "sandbox-bank.json")),
+      publicBaseUrl: config.appUrl,
+      adminEnabled: config.NODE_ENV === "test" || process.env.SANDBOX_ADMIN === "1",
+      // Next.js may strip the trailing slash before the handler sees the path.
+      strictTrailingSlash: false,
+    });
+  }
+  return globalForSandbox.finboardSandboxBank;
+}
+
+/** Forgets the app's instance (tests switch configuration between cases). */
+export function resetAppSandboxBankForTests(): void {
+  delete globalForSandbox.finboardSandboxBank;
+}
+
+/**
+ * Route-handler body for every `/sandbox-bank/**` route: the sandbox's answer, or a GoCardless-style
+ * 404 when the sandbox is not active.
+ */
+export async function handleAppSandboxRequest(request: Request): Promise<Response> {
+  const bank = getAppSandboxBank();
+  if (!bank) return jsonResponse(404, NOT_FOUND);
+  return bank.handle(request);
+}
