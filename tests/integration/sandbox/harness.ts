@@ -33,6 +33,7 @@ export async function startHarness(options: SandboxServerOptions & { rateLimits?
     },
   });
   let token: string | undefined;
+  let tokenIssuedAt = 0;
 
   async function call(
     method: string,
@@ -62,7 +63,9 @@ export async function startHarness(options: SandboxServerOptions & { rateLimits?
   }
 
   async function accessToken(): Promise<string> {
-    if (!token) {
+    const age = clock.current.getTime() - tokenIssuedAt;
+    if (!token || age < 0 || age > 23 * 3_600_000) {
+      tokenIssuedAt = clock.current.getTime();
       const result = await call("POST", "/token/new/", {
         secret_id: SANDBOX_SECRET_ID,
         secret_key: SANDBOX_SECRET_KEY,
