@@ -76,10 +76,9 @@ describe("institutions and accounts", () => {
       bic: "INGBPLPW",
     });
     expect(
-      mapAccount(blank, { account: { iban: "DE12345678901234", ownerAddressUnstructured: [] } })
-        .name,
+      mapAccount(blank, accountDetailsSchema.parse({ account: { iban: "DE12345678901234" } })).name,
     ).toBe("Account 1234");
-    expect(mapAccount(blank, { account: { ownerAddressUnstructured: [] } }).name).toBe(
+    expect(mapAccount(blank, accountDetailsSchema.parse({ account: {} })).name).toBe(
       "Bank account",
     );
   });
