@@ -1,33 +1,41 @@
-import { NextResponse } from "next/server";
+import { NextResponse, type NextRequest } from "next/server";
 import { auth } from "@/server/auth";
 import { decideAccess } from "@/server/auth/access";
 import { ownerExists } from "@/server/auth/owner";
 import { getDb } from "@/server/db/client";
 
-// Once an owner exists there is always one (nothing deletes it), so stop asking the database.
-let ownerKnownToExist = false;
-
-async function hasOwner(): Promise<boolean> {
-  if (!ownerKnownToExist) ownerKnownToExist = await ownerExists(getDb());
-  return ownerKnownToExist;
-}
-
-/**
- * Guards every page (Next 16 runs this in the Node.js runtime): first run → /setup, then
- * /login without a session. The rules live in server/auth/access.ts.
- */
-export const proxy = auth(async (request) => {
+const guard = auth(async (request) => {
   const decision = await decideAccess({
     pathname: request.nextUrl.pathname,
     search: request.nextUrl.search,
     signedIn: Boolean(request.auth?.user),
-    ownerExists: hasOwner,
+    // Asked on every guarded page request (one indexed query), never cached: the pages check
+    // the database too, and a stale "yes" against a reset database would loop between them.
+    ownerExists: () => ownerExists(getDb()),
   });
   if (decision.action === "redirect") {
     return NextResponse.redirect(new URL(decision.to, request.nextUrl));
   }
   return NextResponse.next();
 });
+
+/**
+ * Guards every page (Next 16 runs this in the Node.js runtime): first run → /setup, then
+ * /login without a session. The rules live in server/auth/access.ts.
+ */
+export async function proxy(request: NextRequest): Promise<Response> {
+  // The wrapper is typed as a route handler; a proxy has no route params to pass it.
+  const response = (await guard(request, { params: Promise.resolve({}) })) ?? NextResponse.next();
+  // Auth.js re-issues the session cookie on every check it makes here. Drop that: a response to
+  // a request sent just before sign-out (a link prefetch, say) would arrive after the sign-out
+  // and put the cookie back. The session therefore lasts its maxAge from sign-in.
+  const keep = response.headers
+    .getSetCookie()
+    .filter((cookie) => !/^(__Secure-)?authjs\.session-token/.test(cookie));
+  response.headers.delete("set-cookie");
+  for (const cookie of keep) response.headers.append("set-cookie", cookie);
+  return response;
+}
 
 export const config = {
   // Everything except build output and files served as they are (icon, public/ assets).

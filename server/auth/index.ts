@@ -22,43 +22,45 @@ export function signInErrorMessage(error: AuthError): string {
     : SIGN_IN_FAILED_MESSAGE;
 }
 
-/** A session lasts a week, renewed (by the proxy) at most once a day while in use. */
+/** A session lasts a week from sign-in (proxy.ts explains why it is not extended on use). */
 const SESSION_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
 
-export const { handlers, auth, signIn, signOut } = NextAuth(() => {
-  const config = getConfig();
-  return {
-    // Falls back to process.env.AUTH_SECRET, which `npm start` generates when unset.
-    secret: config.AUTH_SECRET,
-    // Self-hosted behind whatever host name the owner chose; Auth.js must not reject it.
-    trustHost: true,
-    // `__Secure-` cookie names and the Secure flag only when served over https.
-    useSecureCookies: config.appUrl.startsWith("https://"),
-    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS, updateAge: 24 * 60 * 60 },
-    pages: { signIn: LOGIN_PATH, error: LOGIN_PATH },
-    providers: [
-      Credentials({
-        credentials: { email: { type: "email" }, password: { type: "password" } },
-        async authorize(credentials, request) {
-          const result = await authorizeCredentials(getDb(), credentials, request.headers);
-          if (result.ok) return { id: result.owner.id, email: result.owner.email };
-          if (result.reason === "throttled") throw new TooManyAttempts(result.retryAfterSeconds);
-          return null;
-        },
-      }),
-    ],
-    callbacks: {
-      session({ session, token }) {
-        if (token.sub) session.user.id = token.sub;
-        return session;
+// Built once when the server first imports this module (at run time, with the run-time env).
+// Not the lazy `NextAuth(() => config)` form: that makes `auth(handler)` return a promise,
+// which Next 16 rejects as a proxy export.
+const config = getConfig();
+
+export const { handlers, auth, signIn, signOut } = NextAuth({
+  // Falls back to process.env.AUTH_SECRET, which `npm start` generates when unset.
+  secret: config.AUTH_SECRET,
+  // Self-hosted behind whatever host name the owner chose; Auth.js must not reject it.
+  trustHost: true,
+  // `__Secure-` cookie names and the Secure flag only when served over https.
+  useSecureCookies: config.appUrl.startsWith("https://"),
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: LOGIN_PATH, error: LOGIN_PATH },
+  providers: [
+    Credentials({
+      credentials: { email: { type: "email" }, password: { type: "password" } },
+      async authorize(credentials, request) {
+        const result = await authorizeCredentials(getDb(), credentials, request.headers);
+        if (result.ok) return { id: result.owner.id, email: result.owner.email };
+        if (result.reason === "throttled") throw new TooManyAttempts(result.retryAfterSeconds);
+        return null;
       },
+    }),
+  ],
+  callbacks: {
+    session({ session, token }) {
+      if (token.sub) session.user.id = token.sub;
+      return session;
     },
-    logger: {
-      // A wrong password is an expected outcome, not a server error worth a stack trace.
-      error(error) {
-        if (error instanceof CredentialsSignin) return;
-        console.error("[auth]", error);
-      },
+  },
+  logger: {
+    // A wrong password is an expected outcome, not a server error worth a stack trace.
+    error(error) {
+      if (error instanceof CredentialsSignin) return;
+      console.error("[auth]", error);
     },
-  };
+  },
 });

@@ -22,7 +22,6 @@ export function SetupForm({ passwordMinLength }: { passwordMinLength: number }) 
         autoComplete="username"
         required
         defaultValue={state.email}
-        key={`email-${state.attempt ?? 0}`}
         errors={errors.email}
       />
       <Field

@@ -27,7 +27,6 @@ export function SignInForm({
         autoComplete="username"
         required
         defaultValue={state.email}
-        key={`email-${state.attempt ?? 0}`}
       />
       <Field
         id="password"

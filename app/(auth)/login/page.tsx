@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { connection } from "next/server";
 import { auth } from "@/server/auth";
 import { HOME_PATH, safeCallbackPath, SETUP_PATH } from "@/server/auth/access";
 import { ownerExists } from "@/server/auth/owner";
@@ -14,6 +15,7 @@ export default async function LoginPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
+  await connection(); // rendered per request: the answer depends on the database
   // The proxy already routes these cases; checking again keeps the page safe on its own.
   if (!(await ownerExists(getDb()))) redirect(SETUP_PATH);
   if ((await auth())?.user) redirect(HOME_PATH);

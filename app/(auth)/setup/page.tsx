@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { connection } from "next/server";
 import { LOGIN_PATH } from "@/server/auth/access";
 import { ownerExists } from "@/server/auth/owner";
 import { PASSWORD_MIN_LENGTH } from "@/server/auth/schemas";
@@ -9,6 +10,7 @@ import { SetupForm } from "../_components/setup-form";
 export const metadata: Metadata = { title: "Set up" };
 
 export default async function SetupPage() {
+  await connection(); // rendered per request: the answer depends on the database
   // Set-up exists only until the owner does; after that it is gone for good.
   if (await ownerExists(getDb())) redirect(LOGIN_PATH);
   return (

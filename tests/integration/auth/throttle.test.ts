@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createOwner } from "@/server/auth/owner";
+import {
+  attemptSignIn,
+  authorizeCredentials,
+  SIGN_IN_FAILED_MESSAGE,
+  tooManyAttemptsMessage,
+} from "@/server/auth/sign-in";
+import {
+  checkThrottle,
+  clearThrottle,
+  FAILURE_MEMORY_MS,
+  FREE_ATTEMPTS,
+  MAX_BLOCK_SECONDS,
+  recordFailedAttempt,
+  throttleKey,
+} from "@/server/auth/throttle";
+import { createPrismaClient } from "@/server/db/client";
+import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
+
+const EMAIL = "owner@example.test";
+const PASSWORD = "correct horse battery staple";
+const IP = "203.0.113.10";
+const T0 = new Date("2026-11-27T12:00:00.000Z");
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+let testDb: TestDatabase;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  await createOwner(testDb.db, { email: EMAIL, password: PASSWORD });
+});
+
+afterAll(async () => {
+  await testDb.drop();
+});
+
+beforeEach(async () => {
+  await testDb.db.loginThrottle.deleteMany();
+});
+
+describe("throttle store", () => {
+  it("counts failures, then blocks for exponentially growing delays", async () => {
+    const { db } = testDb;
+    const key = throttleKey(IP, EMAIL);
+    const blocks: number[] = [];
+    for (let i = 1; i <= FREE_ATTEMPTS + 4; i++) {
+      const { failures, blockSeconds } = await recordFailedAttempt(db, key, T0);
+      expect(failures).toBe(i);
+      blocks.push(blockSeconds);
+    }
+    expect(blocks).toEqual([...Array(FREE_ATTEMPTS).fill(0), 2, 4, 8, 16]);
+    expect(await checkThrottle(db, key, T0)).toEqual({ blocked: true, retryAfterSeconds: 16 });
+    expect(await checkThrottle(db, key, at(15.2))).toEqual({ blocked: true, retryAfterSeconds: 1 });
+    expect(await checkThrottle(db, key, at(16))).toEqual({ blocked: false });
+  });
+
+  it("caps the block at 15 minutes", async () => {
+    const key = throttleKey(IP, EMAIL);
+    let last = 0;
+    for (let i = 0; i < FREE_ATTEMPTS + 20; i++) {
+      last = (await recordFailedAttempt(testDb.db, key, T0)).blockSeconds;
+    }
+    expect(last).toBe(MAX_BLOCK_SECONDS);
+    expect(await checkThrottle(testDb.db, key, T0)).toEqual({
+      blocked: true,
+      retryAfterSeconds: MAX_BLOCK_SECONDS,
+    });
+  });
+
+  it("persists in Postgres: a second connection (another server process) sees the block", async () => {
+    const key = throttleKey(IP, EMAIL);
+    for (let i = 0; i <= FREE_ATTEMPTS; i++) await recordFailedAttempt(testDb.db, key, T0);
+    const other = createPrismaClient(testDb.url);
+    try {
+      expect(await checkThrottle(other, key, T0)).toEqual({ blocked: true, retryAfterSeconds: 2 });
+      const row = await other.loginThrottle.findUniqueOrThrow({ where: { key } });
+      expect(row.failures).toBe(FREE_ATTEMPTS + 1);
+      expect(row.blockedUntil?.toISOString()).toBe(at(2).toISOString());
+    } finally {
+      await other.$disconnect();
+    }
+  });
+
+  it("counts concurrent failures without losing any", async () => {
+    const key = throttleKey(IP, EMAIL);
+    await Promise.all(Array.from({ length: 8 }, () => recordFailedAttempt(testDb.db, key, T0)));
+    const row = await testDb.db.loginThrottle.findUniqueOrThrow({ where: { key } });
+    expect(row.failures).toBe(8);
+  });
+
+  it("forgets failures after a quiet day", async () => {
+    const key = throttleKey(IP, EMAIL);
+    for (let i = 0; i < FREE_ATTEMPTS; i++) await recordFailedAttempt(testDb.db, key, T0);
+    const later = new Date(T0.getTime() + FAILURE_MEMORY_MS + 1000);
+    expect(await recordFailedAttempt(testDb.db, key, later)).toEqual({
+      failures: 1,
+      blockSeconds: 0,
+    });
+  });
+
+  it("clears a key", async () => {
+    const key = throttleKey(IP, EMAIL);
+    for (let i = 0; i <= FREE_ATTEMPTS; i++) await recordFailedAttempt(testDb.db, key, T0);
+    await clearThrottle(testDb.db, key);
+    expect(await checkThrottle(testDb.db, key, T0)).toEqual({ blocked: false });
+    expect(await testDb.db.loginThrottle.count()).toBe(0);
+    await clearThrottle(testDb.db, key); // clearing an absent key is fine
+  });
+});
+
+describe("attemptSignIn", () => {
+  it("signs the owner in with the right password, whatever the email's case", async () => {
+    const result = await attemptSignIn(
+      testDb.db,
+      { email: "Owner@Example.test", password: PASSWORD, ip: IP },
+      T0,
+    );
+    expect(result).toEqual({ ok: true, owner: { id: expect.any(String), email: EMAIL } });
+  });
+
+  it("answers a wrong password and an unknown email the same way", async () => {
+    const wrongPassword = await attemptSignIn(
+      testDb.db,
+      { email: EMAIL, password: "wrong password entirely", ip: IP },
+      T0,
+    );
+    const unknownEmail = await attemptSignIn(
+      testDb.db,
+      { email: "nobody@example.test", password: PASSWORD, ip: IP },
+      T0,
+    );
+    expect(wrongPassword).toEqual({ ok: false, reason: "invalid" });
+    expect(unknownEmail).toEqual(wrongPassword);
+    // Both were counted, each under its own IP + email key.
+    expect(await testDb.db.loginThrottle.count()).toBe(2);
+    expect(SIGN_IN_FAILED_MESSAGE).not.toMatch(/email is|password is|no such|unknown/i);
+  });
+
+  it("blocks after the free attempts without checking the password, even the right one", async () => {
+    const { db } = testDb;
+    const wrong = { email: EMAIL, password: "wrong password entirely", ip: IP };
+    for (let i = 0; i <= FREE_ATTEMPTS; i++) {
+      expect(await attemptSignIn(db, wrong, T0)).toEqual({ ok: false, reason: "invalid" });
+    }
+    const blocked = await attemptSignIn(db, { ...wrong, password: PASSWORD }, at(1));
+    expect(blocked).toEqual({ ok: false, reason: "throttled", retryAfterSeconds: 1 });
+    // A blocked attempt is not another failure: the count and the block stay as they were.
+    const row = await db.loginThrottle.findUniqueOrThrow({
+      where: { key: throttleKey(IP, EMAIL) },
+    });
+    expect(row.failures).toBe(FREE_ATTEMPTS + 1);
+    expect(row.blockedUntil?.toISOString()).toBe(at(2).toISOString());
+
+    // Another address is not blocked by this one's failures.
+    expect(
+      (await attemptSignIn(db, { ...wrong, password: PASSWORD, ip: "198.51.100.1" }, at(1))).ok,
+    ).toBe(true);
+
+    // Once the block ends, the next failure waits twice as long.
+    expect(await attemptSignIn(db, wrong, at(2))).toEqual({ ok: false, reason: "invalid" });
+    expect(await checkThrottle(db, throttleKey(IP, EMAIL), at(2))).toEqual({
+      blocked: true,
+      retryAfterSeconds: 4,
+    });
+  });
+
+  it("clears the failures on success", async () => {
+    const { db } = testDb;
+    const wrong = { email: EMAIL, password: "wrong password entirely", ip: IP };
+    for (let i = 0; i < FREE_ATTEMPTS; i++) await attemptSignIn(db, wrong, T0);
+    expect(await db.loginThrottle.count()).toBe(1);
+    expect((await attemptSignIn(db, { ...wrong, password: PASSWORD }, T0)).ok).toBe(true);
+    expect(await db.loginThrottle.count()).toBe(0);
+    // The next typo starts from zero: no block.
+    await attemptSignIn(db, wrong, T0);
+    expect(await checkThrottle(db, throttleKey(IP, EMAIL), T0)).toEqual({ blocked: false });
+  });
+
+  it("phrases the wait", () => {
+    expect(tooManyAttemptsMessage(1)).toBe("Too many attempts, try again in 1 second.");
+    expect(tooManyAttemptsMessage(16)).toBe("Too many attempts, try again in 16 seconds.");
+  });
+});
+
+describe("authorizeCredentials", () => {
+  it("reads the client address from x-forwarded-for and signs in", async () => {
+    const headers = new Headers({ "x-forwarded-for": IP });
+    const result = await authorizeCredentials(
+      testDb.db,
+      { email: EMAIL, password: PASSWORD },
+      headers,
+      T0,
+    );
+    expect(result.ok).toBe(true);
+  });
+
+  it("keys failures by that address", async () => {
+    const headers = new Headers({ "x-forwarded-for": `10.9.9.9, ${IP}` });
+    await authorizeCredentials(
+      testDb.db,
+      { email: EMAIL, password: "wrong password" },
+      headers,
+      T0,
+    );
+    const row = await testDb.db.loginThrottle.findUnique({
+      where: { key: throttleKey(IP, EMAIL) },
+    });
+    expect(row?.failures).toBe(1);
+  });
+
+  it("treats malformed input as an ordinary failure without counting it", async () => {
+    const headers = new Headers({ "x-forwarded-for": IP });
+    for (const credentials of [
+      {},
+      { email: EMAIL },
+      { email: 42, password: PASSWORD },
+      { email: "", password: "" },
+    ]) {
+      expect(await authorizeCredentials(testDb.db, credentials, headers, T0)).toEqual({
+        ok: false,
+        reason: "invalid",
+      });
+    }
+    expect(await testDb.db.loginThrottle.count()).toBe(0);
+  });
+});
