@@ -20,6 +20,7 @@ import {
   confirmationSchema,
   institutionListSchema,
   institutionSchema,
+  reconfirmationSchema,
   requisitionPageSchema,
   requisitionSchema,
   tokenPairSchema,
@@ -33,6 +34,7 @@ import {
   type GcBalances,
   type GcConfirmation,
   type GcInstitution,
+  type GcReconfirmation,
   type GcRequisition,
   type GcRequisitionPage,
   type GcTokenPair,
@@ -308,6 +310,28 @@ export class GoCardlessClient {
     });
   }
 
+  /** `GET /agreements/enduser/{id}/reconfirm/` — reconfirmation state of a UK consent. */
+  getReconfirmation(id: string): Promise<ApiResponse<GcReconfirmation>> {
+    return this.get("/agreements/enduser/{id}/reconfirm/", reconfirmationSchema, "read", id);
+  }
+
+  /** `POST /agreements/enduser/{id}/reconfirm/` — starts a reconfirmation (UK, enterprise). */
+  createReconfirmation(
+    id: string,
+    input: { redirect?: string } = {},
+  ): Promise<ApiResponse<GcReconfirmation>> {
+    return this.request({
+      method: "POST",
+      template: "/agreements/enduser/{id}/reconfirm/",
+      id,
+      body: { ...input },
+      schema: reconfirmationSchema,
+      auth: true,
+      apiScope: "create",
+      idempotent: false,
+    });
+  }
+
   // ───────────── §4 requisitions ─────────────
 
   /** `POST /requisitions/`. Not retried after a timeout (requisitions are a monthly quota). */
@@ -477,7 +501,7 @@ export class GoCardlessClient {
           timedOut
             ? `${endpoint}: no response within ${this.timeoutMs} ms`
             : `${endpoint}: network error (${cause instanceof Error ? cause.message : "unknown"})`,
-          { endpoint, accountId: spec.accountScope ? spec.id : undefined },
+          { endpoint, accountId: spec.accountScope ? spec.id : undefined, cause },
         );
         if (spec.idempotent && retries < this.maxRetries) {
           await this.sleep(this.backoffDelay(retries));

@@ -227,6 +227,28 @@ function paginated<T extends z.ZodType>(item: T) {
 export const agreementPageSchema = paginated(agreementSchema);
 export type GcAgreementPage = z.infer<typeof agreementPageSchema>;
 
+/**
+ * Reconfirmation of a UK consent (`/agreements/enduser/{id}/reconfirm/`). GoCardless documents
+ * these shapes only from its spec (research §3.2), so every field but the URL is optional.
+ */
+export const reconfirmationSchema = z.object({
+  reconfirmation_url: z.string().min(1),
+  created: optionalDateTime,
+  url_valid_from: optionalDateTime,
+  url_valid_to: optionalDateTime,
+  last_accessed: optionalDateTime,
+  last_submitted: optionalDateTime,
+  redirect: optionalText,
+  accounts: z
+    .record(
+      z.string(),
+      z.object({ reconfirmed: optionalDateTime, rejected: optionalDateTime }).nullish(),
+    )
+    .nullish()
+    .transform((value) => value ?? {}),
+});
+export type GcReconfirmation = z.infer<typeof reconfirmationSchema>;
+
 /** `{summary, detail}` confirmation bodies (deletes). */
 export const confirmationSchema = z.object({
   summary: z.string().optional(),

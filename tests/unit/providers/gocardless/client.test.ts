@@ -198,6 +198,23 @@ describe("endpoints", () => {
     }
   });
 
+  it("reads and starts a consent reconfirmation", async () => {
+    const { client, server: s } = await setup(() => ({ body: fixture("reconfirmation.json") }));
+    const state = await client.getReconfirmation("agr-1");
+    expect(state.data.url_valid_to?.toISOString()).toBe("2025-08-15T10:00:00.000Z");
+    expect(state.data.accounts["68d5b037-0706-41b7-ad63-5e62df8684d9"]?.reconfirmed).toBeInstanceOf(
+      Date,
+    );
+    await client.createReconfirmation("agr-1", { redirect: "https://app.example.com/cb" });
+    const [get, post] = s.requests.filter((request) => request.path.includes("reconfirm"));
+    expect(get?.method).toBe("GET");
+    expect(post).toMatchObject({
+      method: "POST",
+      path: "/agreements/enduser/agr-1/reconfirm/",
+      body: { redirect: "https://app.example.com/cb" },
+    });
+  });
+
   it("refuses an empty id before calling", async () => {
     const { client } = await setup(() => ({ body: {} }));
     await expect(client.getAccountMetadata(" ")).rejects.toThrow(TypeError);
