@@ -41,6 +41,7 @@ import { mintToken, verifyToken } from "./jwt";
 import {
   type CompanyBucket,
   CompanyRateLimiter,
+  DEFAULT_COMPANY_LIMITS,
   DEFAULT_RATE_LIMITS,
   type RateLimitSettings,
   accountSuccessHeaders,
@@ -1439,7 +1440,7 @@ export class SandboxBank {
     }
     if (account !== undefined) this.rateLimits.accountSuccessLimit = account as number | false;
     if (company !== undefined) {
-      this.rateLimits.company = company === false ? false : DEFAULT_RATE_LIMITS.company;
+      this.rateLimits.company = company === false ? false : DEFAULT_COMPANY_LIMITS;
     }
     this.resetRateLimitWindows();
     return jsonResponse(200, this.rateLimits);

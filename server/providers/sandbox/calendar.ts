@@ -41,11 +41,6 @@ export function compactDate(day: number): string {
   return isoDate(day).replaceAll("-", "");
 }
 
-/** Milliseconds since the Unix epoch at the start of an epoch day. */
-export function startOfDayMs(day: number): number {
-  return day * MS_PER_DAY;
-}
-
 /**
  * Timestamp in the style GoCardless sends (`2024-12-27T21:34:20.658531Z`: microseconds and `Z`).
  */

@@ -28,19 +28,22 @@ export interface RateLimitSettings {
   company: Record<CompanyBucket, BucketLimit> | false;
 }
 
+/** GoCardless' published per-company limits (research §6.3). */
+export const DEFAULT_COMPANY_LIMITS: Readonly<Record<CompanyBucket, BucketLimit>> = {
+  accounts: { limit: 100, windowSeconds: 60 },
+  institutions: { limit: 300, windowSeconds: 60 },
+  create: { limit: 100, windowSeconds: 60 },
+  read: { limit: 300, windowSeconds: 60 },
+  accept: { limit: 100, windowSeconds: 60 },
+  delete: { limit: 100, windowSeconds: 60 },
+  tokenNew: { limit: 100, windowSeconds: 3600 },
+  tokenRefresh: { limit: 100, windowSeconds: 60 },
+};
+
 /** GoCardless' published limits. */
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   accountSuccessLimit: 4,
-  company: {
-    accounts: { limit: 100, windowSeconds: 60 },
-    institutions: { limit: 300, windowSeconds: 60 },
-    create: { limit: 100, windowSeconds: 60 },
-    read: { limit: 300, windowSeconds: 60 },
-    accept: { limit: 100, windowSeconds: 60 },
-    delete: { limit: 100, windowSeconds: 60 },
-    tokenNew: { limit: 100, windowSeconds: 3600 },
-    tokenRefresh: { limit: 100, windowSeconds: 60 },
-  },
+  company: DEFAULT_COMPANY_LIMITS,
 };
 
 /** Result of taking from a bucket. */

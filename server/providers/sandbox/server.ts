@@ -93,8 +93,10 @@ export async function startSandboxServer(
     req.on("end", () => {
       const method = (req.method ?? "GET").toUpperCase();
       const body = method === "GET" || method === "HEAD" ? undefined : Buffer.concat(chunks);
-      bank
-        .handle(toRequest(req, body, aborted.signal))
+      // Inside the promise chain, so a request Node accepted but Fetch refuses (a bad Host
+      // header, say) becomes a 500 instead of an uncaught exception.
+      Promise.resolve()
+        .then(() => bank.handle(toRequest(req, body, aborted.signal)))
         .then((response) => writeResponse(res, response))
         .catch((error: unknown) => {
           if (!res.headersSent) {

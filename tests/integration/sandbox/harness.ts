@@ -82,7 +82,8 @@ export async function startHarness(options: SandboxServerOptions & { rateLimits?
 
   /** Submits the consent form of a link; returns the status and redirect location. */
   async function consent(link: string, form: string) {
-    const response = await fetch(link, {
+    // Post to this server whatever origin the link was built on (redirectBaseUrl).
+    const response = await fetch(new URL(new URL(link).pathname, server.origin), {
       method: "POST",
       body: form,
       headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_RATE_LIMITS } from "@/server/providers/sandbox/rate-limits";
+import { DEFAULT_COMPANY_LIMITS } from "@/server/providers/sandbox/rate-limits";
 import { type Harness, startHarness } from "./harness";
 
 let h: Harness | undefined;
@@ -54,7 +54,7 @@ describe("per-company buckets", () => {
         rateLimits: {
           accountSuccessLimit: false,
           company: {
-            ...DEFAULT_RATE_LIMITS.company,
+            ...DEFAULT_COMPANY_LIMITS,
             institutions: { limit: 3, windowSeconds: 60 },
           },
         },
@@ -87,7 +87,7 @@ describe("per-company buckets", () => {
       rateLimits: true,
       bank: {
         rateLimits: {
-          company: { ...DEFAULT_RATE_LIMITS.company, tokenNew: { limit: 1, windowSeconds: 3600 } },
+          company: { ...DEFAULT_COMPANY_LIMITS, tokenNew: { limit: 1, windowSeconds: 3600 } },
         },
       },
     });
