@@ -83,7 +83,10 @@ export interface ProviderResult<T> {
   rateLimits: RateLimitSnapshot[];
   /** Provider calls spent (they count against quotas). */
   callsUsed: number;
-  /** The provider's payloads, verbatim, for raw storage. */
+  /**
+   * The provider's payloads, verbatim, for raw storage (GoCardless: the response body; for
+   * `resolveLink` `{requisition, agreement, accounts}`, for `getAccount` `{metadata, details}`).
+   */
   raw: unknown;
 }
 
@@ -136,6 +139,8 @@ export interface ProviderBalance {
   referenceDate?: Date;
   /** Exact moment of the last change, when the bank says. */
   lastChangeAt?: Date;
+  /** The provider's payload for this balance, verbatim. */
+  raw: unknown;
 }
 
 /** Where {@link ProviderTransaction.providerTransactionId} came from. */

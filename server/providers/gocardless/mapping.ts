@@ -95,7 +95,7 @@ export function mapAccount(
 }
 
 /** Maps one balance. The reference day is `referenceDate`, else the day of `lastChangeDateTime`. */
-export function mapBalance(balance: GcBalance): ProviderBalance {
+export function mapBalance(balance: GcBalance & { raw: unknown }): ProviderBalance {
   return {
     kind: mapBalanceType(balance.balanceType),
     providerType: balance.balanceType,
@@ -103,6 +103,7 @@ export function mapBalance(balance: GcBalance): ProviderBalance {
     currency: balance.balanceAmount.currency,
     referenceDate: dayToDate(balance.referenceDate ?? instantToDay(balance.lastChangeDateTime)),
     lastChangeAt: balance.lastChangeDateTime,
+    raw: balance.raw,
   };
 }
 

@@ -98,13 +98,14 @@ function apiScopeOf(endpoint: string): string {
 function result<T>(
   data: T,
   responses: readonly ApiResponse<unknown>[],
+  raw: unknown,
   accountId?: string,
 ): ProviderResult<T> {
   return {
     data,
     rateLimits: rateLimitSnapshots(responses, accountId),
     callsUsed: responses.reduce((sum, response) => sum + response.calls, 0),
-    raw: responses.length === 1 ? responses[0]?.raw : responses.map((response) => response.raw),
+    raw,
   };
 }
 
@@ -134,23 +135,22 @@ export class GoCardlessProvider implements BankProvider {
   async startLink(input: StartLinkInput): Promise<StartedLink> {
     const institution = (await this.client.getInstitution(input.providerInstitutionId)).data;
     const agreement = await this.createAgreement(institution);
-    const requisition = (
-      await this.client.createRequisition({
-        redirect: input.redirectUrl,
-        institution_id: institution.id,
-        agreement: agreement.id,
-        reference: input.reference,
-        user_language: input.userLanguage?.toUpperCase(),
-        account_selection: institution.supported_features.includes("account_selection"),
-      })
-    ).data;
+    const requisitionResponse = await this.client.createRequisition({
+      redirect: input.redirectUrl,
+      institution_id: institution.id,
+      agreement: agreement.id,
+      reference: input.reference,
+      user_language: input.userLanguage?.toUpperCase(),
+      account_selection: institution.supported_features.includes("account_selection"),
+    });
+    const requisition = requisitionResponse.data;
     return {
       providerReference: requisition.id,
       redirectUrl: requisition.link,
       status: mapRequisitionStatus(requisition.status),
       historyDays: agreement.max_historical_days,
       accessDays: agreement.access_valid_for_days,
-      raw: { agreement: agreement.raw, requisition },
+      raw: { agreement: agreement.raw, requisition: requisitionResponse.raw },
     };
   }
 
@@ -194,10 +194,12 @@ export class GoCardlessProvider implements BankProvider {
     const requisition = requisitionResponse.data;
     const responses: ApiResponse<unknown>[] = [requisitionResponse];
     let consentExpiresAt: Date | undefined;
+    let agreementRaw: unknown;
     if (requisition.agreement) {
       try {
         const agreementResponse = await this.client.getAgreement(requisition.agreement);
         responses.push(agreementResponse);
+        agreementRaw = agreementResponse.raw;
         const agreement = agreementResponse.data;
         if (agreement.accepted) {
           consentExpiresAt = new Date(
@@ -210,15 +212,22 @@ export class GoCardlessProvider implements BankProvider {
       }
     }
     const accounts: GcAccountMetadata[] = [];
+    const accountsRaw: unknown[] = [];
     for (const accountId of requisition.accounts) {
       const response = await this.client.getAccountMetadata(accountId);
       responses.push(response);
       accounts.push(response.data);
+      accountsRaw.push(response.raw);
       if (response.data.institution_id) {
         this.institutionOfAccount.set(accountId, response.data.institution_id);
       }
     }
-    return result(mapRequisition(requisition, accounts, consentExpiresAt), responses);
+    const raw = {
+      requisition: requisitionResponse.raw,
+      agreement: agreementRaw,
+      accounts: accountsRaw,
+    };
+    return result(mapRequisition(requisition, accounts, consentExpiresAt), responses, raw);
   }
 
   /** Deletes the requisition (and with it its agreement); an unknown one counts as deleted. */
@@ -238,23 +247,30 @@ export class GoCardlessProvider implements BankProvider {
     if (response.data.institution_id) {
       this.institutionOfAccount.set(providerAccountId, response.data.institution_id);
     }
-    return result(mapAccountSummary(response.data), [response], providerAccountId);
+    return result(mapAccountSummary(response.data), [response], response.raw, providerAccountId);
   }
 
   /** Metadata merged with details (one `details` call of the daily quota). */
   async getAccount(providerAccountId: string): Promise<ProviderResult<ProviderAccount>> {
     const metadata = await this.client.getAccountMetadata(providerAccountId);
     const details = await this.client.getAccountDetails(providerAccountId);
-    return {
-      ...result(mapAccount(metadata.data, details.data), [metadata, details], providerAccountId),
-      raw: { metadata: metadata.raw, details: details.raw },
-    };
+    return result(
+      mapAccount(metadata.data, details.data),
+      [metadata, details],
+      { metadata: metadata.raw, details: details.raw },
+      providerAccountId,
+    );
   }
 
   /** Balances (one `balances` call). */
   async getBalances(providerAccountId: string): Promise<ProviderResult<ProviderBalance[]>> {
     const response = await this.client.getAccountBalances(providerAccountId);
-    return result(response.data.balances.map(mapBalance), [response], providerAccountId);
+    return result(
+      response.data.balances.map(mapBalance),
+      [response],
+      response.raw,
+      providerAccountId,
+    );
   }
 
   /**
@@ -282,7 +298,7 @@ export class GoCardlessProvider implements BankProvider {
       booked: mapTransactions(key, "booked", booked.map(adapter.normaliseTransaction)),
       pending: mapTransactions(key, "pending", pending.map(adapter.normaliseTransaction)),
     };
-    return { ...result(data, responses, providerAccountId), raw: response.raw };
+    return result(data, responses, response.raw, providerAccountId);
   }
 
   private async institutionOf(

@@ -208,7 +208,14 @@ describe("resolveLink, deleteLink and institutions", () => {
     expect(result.rateLimits).toEqual([
       expect.objectContaining({ scope: "accounts", limit: 100, remaining: 98 }),
     ]);
-    expect(Array.isArray(result.raw)).toBe(true);
+    expect(result.raw).toMatchObject({
+      requisition: fixture("requisition-ln.json"),
+      agreement: fixture("agreement-accepted.json"),
+      accounts: [
+        fixture("account-metadata.json"),
+        expect.objectContaining({ status: "PROCESSING" }),
+      ],
+    });
   });
 
   it("tolerates a vanished agreement but not other agreement errors", async () => {
@@ -308,6 +315,10 @@ describe("account data", () => {
     }));
     const result = await provider.getBalances("acc-1");
     expect(result.data.map((balance) => balance.kind)).toEqual(["BOOKED", "OTHER", "EXPECTED"]);
+    expect(result.raw).toEqual(fixture("balances-varied.json"));
+    expect(result.data[0]?.raw).toEqual(
+      (fixture("balances-varied.json") as { balances: unknown[] }).balances[0],
+    );
     expect(result.rateLimits).toContainEqual(
       expect.objectContaining({ scope: "balances", accountId: "acc-1" }),
     );
