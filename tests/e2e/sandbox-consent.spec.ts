@@ -1,0 +1,91 @@
+import { expect, test } from "@playwright/test";
+
+// The built-in sandbox bank is served by the app itself: create a requisition over its
+// GoCardless-compatible API, open the hosted consent page in the browser, approve, and check the
+// bank sends the browser back to the app's callback with our reference.
+const SANDBOX_SECRETS = { secret_id: "sandbox-secret-id", secret_key: "sandbox-secret-key" };
+
+test("sandbox consent: Approve redirects to /connections/callback?ref=<reference>", async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  const api = `${baseURL}/sandbox-bank/api/v2`;
+  const token = await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS });
+  expect(token.status()).toBe(200);
+  const { access } = (await token.json()) as { access: string };
+  const headers = { authorization: `Bearer ${access}` };
+
+  const agreement = await request.post(`${api}/agreements/enduser/`, {
+    headers,
+    data: { institution_id: "SANDBOXFINANCE_SFIN0000", access_valid_for_days: 90 },
+  });
+  expect(agreement.status()).toBe(201);
+  const reference = `e2e-${Date.now()}`;
+  const created = await request.post(`${api}/requisitions/`, {
+    headers,
+    data: {
+      redirect: `${baseURL}/connections/callback`,
+      institution_id: "SANDBOXFINANCE_SFIN0000",
+      agreement: ((await agreement.json()) as { id: string }).id,
+      reference,
+    },
+  });
+  expect(created.status()).toBe(201);
+  const requisition = (await created.json()) as { id: string; link: string; status: string };
+  expect(requisition.status).toBe("CR");
+
+  await page.goto(requisition.link);
+  await expect(page.getByRole("heading", { name: "Sandbox Finance" })).toBeVisible();
+  const callback = page.waitForRequest(
+    (r) => new URL(r.url()).pathname === "/connections/callback",
+  );
+  await page.getByRole("button", { name: "Approve" }).click();
+  const landed = new URL((await callback).url());
+  expect(landed.origin).toBe(new URL(baseURL as string).origin);
+  expect(landed.searchParams.get("ref")).toBe(reference);
+  expect(landed.searchParams.get("error")).toBeNull();
+
+  const linked = await request.get(`${api}/requisitions/${requisition.id}/`, { headers });
+  const body = (await linked.json()) as { status: string; accounts: string[] };
+  expect(body.status).toBe("LN");
+  expect(body.accounts).toHaveLength(2);
+
+  // The link is single-use: opening it again sends the browser back with RequisitionLinkReused.
+  const reused = page.waitForRequest((r) => new URL(r.url()).pathname === "/connections/callback");
+  await page.goto(requisition.link).catch(() => undefined);
+  const again = new URL((await reused).url());
+  expect(again.searchParams.get("error")).toBe("RequisitionLinkReused");
+});
+
+test("sandbox consent: Reject redirects with UserCancelledSession", async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  const api = `${baseURL}/sandbox-bank/api/v2`;
+  const { access } = (await (
+    await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS })
+  ).json()) as {
+    access: string;
+  };
+  const reference = `e2e-reject-${Date.now()}`;
+  const created = await request.post(`${api}/requisitions/`, {
+    headers: { authorization: `Bearer ${access}` },
+    data: {
+      redirect: `${baseURL}/connections/callback`,
+      institution_id: "SANDBOXFINANCE_SFIN0000",
+      reference,
+    },
+  });
+  const { link } = (await created.json()) as { link: string };
+  await page.goto(link);
+  const callback = page.waitForRequest(
+    (r) => new URL(r.url()).pathname === "/connections/callback",
+  );
+  await page.getByRole("button", { name: "Reject" }).click();
+  const landed = new URL((await callback).url());
+  expect(landed.searchParams.get("ref")).toBe(reference);
+  expect(landed.searchParams.get("error")).toBe("UserCancelledSession");
+  expect(landed.searchParams.get("details")).toBe("User cancelled the session.");
+});
