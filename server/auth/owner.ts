@@ -26,7 +26,7 @@ export async function ownerExists(db: Db): Promise<boolean> {
  * Creates the one owner, atomically: concurrent calls queue on a transaction-scoped advisory
  * lock, and only the first finds the table empty; every other call throws
  * {@link OwnerAlreadyExistsError}. Given a client, runs in its own transaction; given a
- * transaction, the lock is held until the caller's transaction ends.
+ * transaction, runs inside it and the lock is held until the caller's transaction ends.
  */
 export async function createOwner(
   db: Db,
@@ -42,7 +42,8 @@ export async function createOwner(
     if (await ownerExists(tx)) throw new OwnerAlreadyExistsError();
     return tx.user.create({ data: { email, passwordHash }, select: { id: true, email: true } });
   };
-  return "$transaction" in db ? db.$transaction(create) : create(db);
+  // Given a transaction, Prisma 7 nests this one as a savepoint inside it.
+  return db.$transaction(create);
 }
 
 /** The owner with this email (compared case-insensitively), including the password hash. */
