@@ -1240,12 +1240,22 @@ export class SandboxBank {
       };
     }
     if (Object.keys(errors).length > 0) return jsonResponse(400, fieldErrors(errors));
-    const earliest = today - maxHistoricalDays;
     const { institution } = this.templateOf(account);
+    // Banks with separate continuous-history consent hand out a long history once, then only a
+    // frozen copy of it: no new transactions on that consent (research §7.16).
+    let dataDay = today;
+    if (
+      maxHistoricalDays > 90 &&
+      institution.features.includes("separate_continuous_history_consent")
+    ) {
+      account.extendedHistoryDay ??= today;
+      dataDay = account.extendedHistoryDay;
+    }
+    const earliest = dataDay - maxHistoricalDays;
     return {
       fromDay: Math.max(earliest, days.date_from ?? earliest),
-      toDay: days.date_to ?? today,
-      today,
+      toDay: Math.min(days.date_to ?? dataDay, dataDay),
+      today: dataDay,
       includePending: institution.quirks.showsPending,
     };
   }

@@ -59,6 +59,11 @@ export interface AccountRecord {
   status: AccountStatus;
   /** Consecutive failed data calls; 10 suspend the account (research §7.21). */
   consecutiveErrors: number;
+  /**
+   * For banks with separate continuous-history consent: the day an extended-history consent
+   * (> 90 days) first delivered transactions; its data stays frozen at that day (research §7.16).
+   */
+  extendedHistoryDay?: number;
 }
 
 /** Everything the sandbox bank remembers. */

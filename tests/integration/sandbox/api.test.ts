@@ -608,3 +608,30 @@ describe("accounts", () => {
     expect(exchanges).toBeGreaterThan(5);
   });
 });
+
+describe("separate continuous-history consent", () => {
+  it("freezes an extended-history consent at its first download; a ≤90-day consent stays live", async () => {
+    const start = h.clock.current;
+    const extended = await h.link("KESTREL_KSTRDEFF", { max_historical_days: 540 });
+    const live = await h.link("KESTREL_KSTRDEFF", { max_historical_days: 90 });
+    const first = await h.api("GET", `/accounts/${extended.accounts[0]}/transactions/`);
+    const newest = (rows: { bookingDate: string }[]) =>
+      rows
+        .map((t) => t.bookingDate)
+        .sort()
+        .at(-1);
+    const frozenNewest = newest(first.json.transactions.booked);
+    expect(first.json.transactions.booked.length).toBeGreaterThan(500);
+    // Kestrel books with GoCardless' internal id only.
+    expect(first.json.transactions.booked[0].transactionId).toBeUndefined();
+    expect(first.json.transactions.booked[0].internalTransactionId).toMatch(/^[0-9a-f]{32}$/);
+
+    h.clock.advanceDays(20);
+    const later = await h.api("GET", `/accounts/${extended.accounts[0]}/transactions/`);
+    expect(newest(later.json.transactions.booked)).toBe(frozenNewest);
+    expect(later.json.transactions.booked.length).toBe(first.json.transactions.booked.length);
+    const liveRows = await h.api("GET", `/accounts/${live.accounts[0]}/transactions/`);
+    expect(newest(liveRows.json.transactions.booked)! > frozenNewest!).toBe(true);
+    h.clock.current = start;
+  });
+});
