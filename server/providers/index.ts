@@ -47,7 +47,8 @@ const providers = new Map<string, GoCardlessProvider>();
 /** The process-wide provider for this configuration (created on first use). */
 export function getBankProvider(config: ProviderConfig): BankProvider {
   const endpoint = resolveProviderEndpoint(config);
-  const key = `${endpoint.baseUrl}\n${endpoint.secretId}`;
+  // The key stays in memory only; a rotated secret gets a fresh client and token cache.
+  const key = `${endpoint.baseUrl}\n${endpoint.secretId}\n${endpoint.secretKey}`;
   let provider = providers.get(key);
   if (!provider) {
     provider = new GoCardlessProvider(

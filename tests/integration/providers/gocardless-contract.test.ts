@@ -387,6 +387,33 @@ describe("account data", () => {
   });
 });
 
+describe("pending to booked", () => {
+  it("the fingerprint of every pending row reappears on its booked row", async () => {
+    sandbox.bank.rateLimits.accountSuccessLimit = false;
+    const saved = current;
+    try {
+      const linked = await link("BRIGHTWATER_BRWTGB2L", ["brw-0001-current"]);
+      const id = linked.accounts[0]?.providerAccountId ?? "";
+      const window = () => ({ from: new Date(current.getTime() - 10 * DAY_MS), to: now() });
+      const before = await provider.getTransactions(id, window());
+      expect(before.data.pending.length).toBeGreaterThan(0);
+      expect(before.data.pending.every((row) => row.idSource === "bank")).toBe(true);
+      advance(4 * DAY_MS);
+      const after = await provider.getTransactions(id, window());
+      const booked = new Set(after.data.booked.map((row) => row.fingerprint));
+      const bookedIds = new Set(after.data.booked.map((row) => row.providerTransactionId));
+      for (const row of before.data.pending) {
+        expect(booked.has(row.fingerprint), row.description).toBe(true);
+        // Banks give booked rows new ids: only the fingerprint can pair them.
+        expect(bookedIds.has(row.providerTransactionId)).toBe(false);
+      }
+    } finally {
+      current = saved;
+      sandbox.bank.rateLimits.accountSuccessLimit = 4;
+    }
+  });
+});
+
 describe("fault knobs", () => {
   let accountId = "";
   beforeAll(async () => {

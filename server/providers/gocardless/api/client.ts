@@ -53,6 +53,11 @@ export interface GoCardlessClientOptions {
   secretKey: string;
   /** Per-request timeout (default 20 s). */
   timeoutMs?: number;
+  /**
+   * Timeout of transaction fetches, which make GoCardless query the bank and can carry years of
+   * history (default: three times `timeoutMs`).
+   */
+  transactionsTimeoutMs?: number;
   /** Retries after a 5xx, timeout or network error (default 2; a 500 is retried at most once). */
   maxRetries?: number;
   /** First back-off delay; doubles each retry, with jitter (default 500 ms). */
@@ -142,6 +147,8 @@ interface RequestSpec<S extends z.ZodType> {
   accountScope?: string;
   /** Safe to repeat after a timeout or network failure. */
   idempotent: boolean;
+  /** Overrides the client's timeout. */
+  timeoutMs?: number;
 }
 
 const MAX_500_RETRIES = 1;
@@ -173,6 +180,7 @@ function formatDateOnly(date: Date | string): string {
 export class GoCardlessClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly transactionsTimeoutMs: number;
   private readonly maxRetries: number;
   private readonly retryBaseDelayMs: number;
   private readonly now: () => Date;
@@ -186,6 +194,7 @@ export class GoCardlessClient {
   constructor(options: GoCardlessClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? 20_000;
+    this.transactionsTimeoutMs = options.transactionsTimeoutMs ?? this.timeoutMs * 3;
     this.maxRetries = options.maxRetries ?? 2;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
     this.now = options.now ?? (() => new Date());
@@ -409,17 +418,21 @@ export class GoCardlessClient {
     id: string,
     range: { dateFrom?: Date | string; dateTo?: Date | string } = {},
   ): Promise<ApiResponse<GcTransactions>> {
-    return this.get(
-      "/accounts/{id}/transactions/",
-      transactionsSchema,
-      "accounts",
+    return this.request({
+      method: "GET",
+      template: "/accounts/{id}/transactions/",
       id,
-      {
+      query: {
         date_from: range.dateFrom === undefined ? undefined : formatDateOnly(range.dateFrom),
         date_to: range.dateTo === undefined ? undefined : formatDateOnly(range.dateTo),
       },
-      "transactions",
-    );
+      schema: transactionsSchema,
+      auth: true,
+      apiScope: "accounts",
+      accountScope: "transactions",
+      idempotent: true,
+      timeoutMs: this.transactionsTimeoutMs,
+    });
   }
 
   // ───────────── plumbing ─────────────
@@ -472,7 +485,7 @@ export class GoCardlessClient {
       method: spec.method,
       headers,
       body: spec.body ? JSON.stringify(withoutEmpty(spec.body)) : undefined,
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal: AbortSignal.timeout(spec.timeoutMs ?? this.timeoutMs),
       redirect: "error",
     });
   }
@@ -499,7 +512,7 @@ export class GoCardlessClient {
           cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError");
         const failure = new ProviderUnavailableError(
           timedOut
-            ? `${endpoint}: no response within ${this.timeoutMs} ms`
+            ? `${endpoint}: no response within ${spec.timeoutMs ?? this.timeoutMs} ms`
             : `${endpoint}: network error (${cause instanceof Error ? cause.message : "unknown"})`,
           { endpoint, accountId: spec.accountScope ? spec.id : undefined, cause },
         );

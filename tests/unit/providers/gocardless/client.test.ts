@@ -485,6 +485,29 @@ describe("retries", () => {
     expect(calls("/accounts/slow/")).toHaveLength(2);
   });
 
+  it("gives transaction fetches a longer timeout", async () => {
+    const { client } = await setup(
+      (request) => ({
+        delayMs: request.path.endsWith("/transactions/") ? 120 : 0,
+        body: request.path.endsWith("/transactions/")
+          ? fixture("transactions-sandbox.json")
+          : fixture("account-metadata.json"),
+      }),
+      { timeoutMs: 60, maxRetries: 0 },
+    );
+    await expect(client.getAccountTransactions("acc-1")).resolves.toBeDefined();
+    const strict = await setup(
+      () => ({ delayMs: 120, body: fixture("transactions-sandbox.json") }),
+      {
+        timeoutMs: 60,
+        transactionsTimeoutMs: 60,
+        maxRetries: 0,
+      },
+    );
+    const error = await caught(strict.client.getAccountTransactions("acc-1"));
+    expect(error.message).toContain("no response within 60 ms");
+  });
+
   it("does not repeat a create after a timeout", async () => {
     const { client, calls } = await setup(
       () => ({ delayMs: 300, body: fixture("agreement.json") }),
