@@ -33,7 +33,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         </Link>
         <MainNav />
         <div className="account-menu">
-          <span>{session.user.email}</span>
+          <span className="owner-email">{session.user.email}</span>
           <form action={signOutAction}>
             <button className="button button-quiet" type="submit">
               Sign out

@@ -30,6 +30,10 @@ const SESSION_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
 // which Next 16 rejects as a proxy export.
 const config = getConfig();
 
+/**
+ * Auth.js for finboard: `handlers` serve /api/auth/*, `auth()` reads the session (RSC, route
+ * handlers, actions, proxy), `signIn`/`signOut` are called from server actions.
+ */
 export const { handlers, auth, signIn, signOut } = NextAuth({
   // Falls back to process.env.AUTH_SECRET, which `npm start` generates when unset.
   secret: config.AUTH_SECRET,

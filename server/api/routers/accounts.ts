@@ -3,6 +3,7 @@ import { z } from "zod";
 import { accountSummarySchema, getAccount, listAccounts } from "@/server/domain/accounts";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
+/** `accounts.*`: the standardised bank accounts. Signed-in only. */
 export const accountsRouter = createTRPCRouter({
   /** Every linked account with its latest balances, grouped by bank. */
   list: protectedProcedure

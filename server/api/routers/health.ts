@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isDatabaseReachable } from "@/server/domain/health";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
+/** `health.*`: is the app (and its database) up? Public, for monitors. */
 export const healthRouter = createTRPCRouter({
   /** Liveness for monitors: the app answers, and whether the database does too. */
   check: publicProcedure
