@@ -38,8 +38,9 @@ export async function proxy(request: NextRequest): Promise<Response> {
 }
 
 export const config = {
-  // Everything except build output and files served as they are (icon, public/ assets).
+  // Everything except build output and static files (icon, public/ assets such as DuckDB's
+  // wasm bundles). Route handlers outside tRPC must still check `auth()` themselves.
   matcher: [
-    "/((?!_next/static|_next/image|favicon\\.ico|icon\\.svg|.*\\.(?:svg|png|ico|wasm|js|css|map|txt|arrow)$).*)",
+    "/((?!_next/static|_next/image|favicon\\.ico|icon\\.svg|.*\\.(?:svg|png|ico|wasm|js|css)$).*)",
   ],
 };
