@@ -152,11 +152,11 @@ function expectedDefault(
   const value = field.default;
   if (value === undefined || field.isUpdatedAt) return null;
   if (typeof value === "object" && value !== null && "name" in value) {
-    const fn = (value as { name: string }).name;
+    const { name: fn, args } = value as { name: string; args?: unknown[] };
     if (fn === "now") return "CURRENT_TIMESTAMP";
     if (fn === "uuid" || fn === "cuid" || fn === "nanoid" || fn === "ulid") return null;
     if (fn === "autoincrement") return "autoincrement";
-    if (fn === "dbgenerated") return String((value as { args: unknown[] }).args[0]);
+    if (fn === "dbgenerated") return String(args?.[0]);
     throw new Error(`schema-model: default ${fn}() is not mapped yet`);
   }
   if (field.kind === "enum") {
