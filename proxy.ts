@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { auth } from "@/server/auth";
-import { decideAccess } from "@/server/auth/access";
+import { decideAccess, isPublicPath } from "@/server/auth/access";
 import { ownerExists } from "@/server/auth/owner";
 import { getDb } from "@/server/db/client";
 
@@ -24,6 +24,8 @@ const guard = auth(async (request) => {
  * /login without a session. The rules live in server/auth/access.ts.
  */
 export async function proxy(request: NextRequest): Promise<Response> {
+  // Public paths answer for themselves; skip Auth.js's session read (and its cookies) there.
+  if (isPublicPath(request.nextUrl.pathname)) return NextResponse.next();
   // The wrapper is typed as a route handler; a proxy has no route params to pass it.
   const response = (await guard(request, { params: Promise.resolve({}) })) ?? NextResponse.next();
   // Auth.js re-issues the session cookie on every check it makes here. Drop that: a response to
