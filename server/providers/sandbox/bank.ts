@@ -1,47 +1,45 @@
 /**
  * The sandbox bank: a GoCardless Bank Account Data API (v2) served by finboard itself, plus the
- * hosted consent screen and an admin endpoint for fault knobs. Framework-agnostic: it speaks the
- * Web Fetch API (`handle(Request) → Response`), so Next route handlers and a plain `node:http`
- * server (tests) mount the same object.
+ * hosted consent screen, logos and an admin endpoint for fault knobs. Framework-agnostic: it
+ * speaks the Web Fetch API (`handle(Request) → Response`), so Next route handlers and a plain
+ * `node:http` server (tests) mount the same object. This file routes and guards requests and
+ * answers the API; validation, the requisition state machine, account bodies, the consent screen
+ * and the admin endpoint live in their own modules.
  */
 import { randomUUID } from "node:crypto";
-import { epochDayOf, gcTimestamp, isoDate, parseIsoDate } from "./calendar";
-import { renderConsentPage, renderLogo, renderUnknownLinkPage } from "./consent-page";
+import {
+  balancesBody,
+  detailsBody,
+  generatorAccountOf,
+  transactionsStream,
+  wireOptionsFor,
+} from "./account-data";
+import { handleAdminRequest } from "./admin";
+import { epochDayOf, gcTimestamp } from "./calendar";
+import { renderLogo } from "./consent-page";
+import { handleConsentRequest } from "./consent";
 import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "./credentials";
 import {
   type FaultContext,
   type SandboxEndpoint,
   type SandboxFaults,
   peekFault,
-  sandboxFaultsSchema,
   takeFault,
 } from "./faults";
-import {
-  type GeneratorAccount,
-  type GeneratorOptions,
-  type SandboxProfile,
-  type TransactionWindow,
-  type WireOptions,
-  balanceSnapshot,
-  bookedRowsByDay,
-  formatMinor,
-  pendingRowsInWindow,
-  toWireTransaction,
-} from "./generator";
+import type { GeneratorOptions, SandboxProfile, TransactionWindow } from "./generator";
 import {
   type AccountTemplate,
   INSTITUTIONS,
   type InstitutionFeature,
-  SANDBOX_FINANCE_ID,
   SUPPORTED_COUNTRIES,
   type SandboxInstitution,
   findInstitution,
 } from "./institutions";
 import { mintToken, verifyToken } from "./jwt";
+import { euaExpiredBody, expireIfLapsed } from "./lifecycle";
 import {
   type CompanyBucket,
   CompanyRateLimiter,
-  DEFAULT_COMPANY_LIMITS,
   DEFAULT_RATE_LIMITS,
   type RateLimitSettings,
   accountSuccessHeaders,
@@ -51,7 +49,6 @@ import {
 } from "./rate-limits";
 import {
   AUTHENTICATION_FAILED,
-  type ErrorBody,
   type FieldErrors,
   INVALID_TOKEN,
   NOT_AUTHENTICATED,
@@ -67,10 +64,22 @@ import {
   type AccountRecord,
   type AgreementRecord,
   type RequisitionRecord,
-  type RequisitionStatus,
   type SandboxStore,
   memoryStore,
 } from "./store";
+import {
+  ALL_SCOPES,
+  type AccessScope,
+  type JsonObject,
+  UUID,
+  integerField,
+  parseBoolean,
+  parseTransactionDates,
+  readJsonObject,
+  requiredString,
+  validateAgreementBody,
+  validateRequisitionBody,
+} from "./validation";
 
 /** Access tokens live 24 h, refresh tokens 30 days (research §1.1). */
 export const ACCESS_TOKEN_SECONDS = 86_400;
@@ -100,17 +109,6 @@ export interface SandboxBankOptions {
   /** Initial fault knobs. */
   faults?: SandboxFaults;
 }
-
-type AccessScope = "balances" | "details" | "transactions";
-const ALL_SCOPES: readonly AccessScope[] = ["balances", "details", "transactions"];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TERMINAL_STATUSES: ReadonlySet<RequisitionStatus> = new Set(["LN", "RJ", "EX", "SU", "ER"]);
-const LANGUAGES = new Set(
-  "BG CS DA DE EL EN ES ET FI FR GA HR HU IS IT LT LV MT NB NL NO PL PT RO RU SK SL SV UK".split(
-    " ",
-  ),
-);
-const DAY_MS = 86_400_000;
 
 /** Feature behind each `*_supported` filter of the institutions list. */
 const FEATURE_FILTERS: Readonly<Record<string, string>> = {
@@ -176,9 +174,6 @@ interface ApiCall {
   context: FaultContext;
 }
 
-/** JSON body of a POST/PUT, or an error response. */
-type JsonObject = Record<string, unknown>;
-
 function periodName(seconds: number): string {
   if (seconds === 60) return "minute";
   if (seconds === 3600) return "hour";
@@ -194,11 +189,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     });
   });
-}
-
-/** "2024-11-11 13:16:20.020248", the format of the EUA-expired detail. */
-function pythonTimestamp(date: Date): string {
-  return gcTimestamp(date).replace("T", " ").replace("Z", "");
 }
 
 /**
@@ -259,7 +249,10 @@ export class SandboxBank {
     const apiAt = url.pathname.indexOf("/api/v2/");
     if (apiAt >= 0) return this.handleApi(request, url, url.pathname.slice(apiAt + 8));
     const consent = /\/sandbox-bank\/consent\/([^/]+)\/?$/.exec(url.pathname);
-    if (consent?.[1]) return this.handleConsent(request, url, decodeURIComponent(consent[1]));
+    if (consent?.[1]) {
+      const linkId = decodeURIComponent(consent[1]);
+      return handleConsentRequest(request, url, linkId, this.store, this.now());
+    }
     const logo = /\/sandbox-bank\/logos\/([A-Z0-9_]+)\.svg$/.exec(url.pathname);
     if (logo?.[1]) {
       const institution = findInstitution(logo[1]);
@@ -270,7 +263,9 @@ export class SandboxBank {
       }
     }
     const admin = /\/sandbox-bank\/admin\/(faults|rate-limits)\/?$/.exec(url.pathname);
-    if (admin?.[1] && this.adminEnabled) return this.handleAdmin(request, admin[1]);
+    if (admin?.[1] && this.adminEnabled) {
+      return handleAdminRequest(request, admin[1] as "faults" | "rate-limits", this);
+    }
     return jsonResponse(404, NOT_FOUND);
   }
 
@@ -435,28 +430,11 @@ export class SandboxBank {
     }
   }
 
-  private async readJson(request: Request): Promise<JsonObject | Response> {
-    const text = await request.text();
-    if (text.trim() === "") return {};
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
-        return parsed as JsonObject;
-      }
-    } catch {
-      // fall through to the error below
-    }
-    return jsonResponse(
-      400,
-      flatError(400, "Invalid request body", "JSON parse error - the body must be a JSON object"),
-    );
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Tokens
 
   private async tokenNew(call: ApiCall): Promise<Response> {
-    const body = await this.readJson(call.request);
+    const body = await readJsonObject(call.request);
     if (body instanceof Response) return body;
     const errors: FieldErrors = {};
     for (const field of ["secret_id", "secret_key"]) {
@@ -477,7 +455,7 @@ export class SandboxBank {
   }
 
   private async tokenRefresh(call: ApiCall): Promise<Response> {
-    const body = await this.readJson(call.request);
+    const body = await readJsonObject(call.request);
     if (body instanceof Response) return body;
     const problem = requiredString(body.refresh);
     if (problem) return jsonResponse(400, fieldErrors({ refresh: problem }));
@@ -563,99 +541,19 @@ export class SandboxBank {
   // End-user agreements
 
   private async createAgreement(call: ApiCall): Promise<Response> {
-    const body = await this.readJson(call.request);
+    const body = await readJsonObject(call.request);
     if (body instanceof Response) return body;
-    const result = this.validateAgreement(body);
-    if (result instanceof Response) return result;
+    const terms = validateAgreementBody(body);
+    if (terms instanceof Response) return terms;
     const agreement: AgreementRecord = {
       id: randomUUID(),
       created: gcTimestamp(call.now),
-      ...result,
+      ...terms,
       accepted: null,
     };
     this.store.state.agreements[agreement.id] = agreement;
     this.store.save();
     return jsonResponse(201, agreement);
-  }
-
-  private validateAgreement(
-    body: JsonObject,
-  ):
-    | Pick<
-        AgreementRecord,
-        "institution_id" | "max_historical_days" | "access_valid_for_days" | "access_scope"
-      >
-    | Response {
-    const errors: FieldErrors = {};
-    const idProblem = requiredString(body.institution_id);
-    let institution: SandboxInstitution | undefined;
-    if (idProblem) errors.institution_id = idProblem;
-    else {
-      institution = findInstitution(String(body.institution_id));
-      if (!institution) {
-        errors.institution_id = {
-          summary: `Unknown Institution ID ${String(body.institution_id)}`,
-          detail: "Get Institution IDs from /institutions/?country={$COUNTRY_CODE}",
-        };
-      }
-    }
-    const maxHistory = institution?.transactionTotalDays ?? 730;
-    const maxAccess = Math.min(180, institution?.maxAccessValidForDays ?? 180);
-    const history = integerField(body.max_historical_days, Math.min(90, maxHistory));
-    if (typeof history !== "number") errors.max_historical_days = history;
-    else if (history < 1 || history > maxHistory) {
-      errors.max_historical_days = {
-        summary: "Incorrect max_historical_days",
-        detail: institution
-          ? `max_historical_days must be > 0 and <= ${institution.id} transaction_total_days (${maxHistory})`
-          : `max_historical_days must be > 0 and <= ${maxHistory}`,
-      };
-    }
-    const access = integerField(body.access_valid_for_days, Math.min(90, maxAccess));
-    if (typeof access !== "number") errors.access_valid_for_days = access;
-    else if (access < 1 || access > maxAccess) {
-      errors.access_valid_for_days = {
-        summary: "Incorrect access_valid_for_days",
-        detail: `access_valid_for_days must be > 0 and <= ${maxAccess}`,
-      };
-    }
-    let scopes: string[] = [...ALL_SCOPES];
-    if (body.access_scope !== undefined) {
-      if (!Array.isArray(body.access_scope)) {
-        errors.access_scope = [
-          `Expected a list of items but got type "${typeof body.access_scope}".`,
-        ];
-      } else if (body.access_scope.length === 0) {
-        errors.access_scope = ["This list may not be empty."];
-      } else {
-        const invalid = body.access_scope.find(
-          (scope) => !ALL_SCOPES.includes(scope as AccessScope),
-        );
-        if (invalid !== undefined)
-          errors.access_scope = [`"${String(invalid)}" is not a valid choice.`];
-        else scopes = [...new Set(body.access_scope as string[])];
-      }
-    }
-    if (Object.keys(errors).length > 0) return jsonResponse(400, fieldErrors(errors));
-    const together = institution?.scopesRequiredTogether;
-    if (together) {
-      const present = together.filter((scope) => scopes.includes(scope));
-      if (present.length > 0 && present.length < together.length) {
-        return jsonResponse(400, {
-          summary: ["Institution access scope dependencies error"],
-          detail: [
-            `For this institution the following scopes are required together: [${together.map((s) => `'${s}'`).join(", ")}]`,
-          ],
-          status_code: 400,
-        });
-      }
-    }
-    return {
-      institution_id: (institution as SandboxInstitution).id,
-      max_historical_days: history as number,
-      access_valid_for_days: access as number,
-      access_scope: scopes,
-    };
   }
 
   private findAgreement(call: ApiCall): AgreementRecord | Response {
@@ -701,7 +599,7 @@ export class SandboxBank {
   private async acceptAgreement(call: ApiCall): Promise<Response> {
     const agreement = this.findAgreement(call);
     if (agreement instanceof Response) return agreement;
-    const body = await this.readJson(call.request);
+    const body = await readJsonObject(call.request);
     if (body instanceof Response) return body;
     const errors: FieldErrors = {};
     for (const field of ["user_agent", "ip_address"]) {
@@ -728,7 +626,7 @@ export class SandboxBank {
   // Requisitions
 
   private requisitionJson(requisition: RequisitionRecord, url: URL): JsonObject {
-    this.refreshExpiry(requisition, this.now());
+    if (expireIfLapsed(this.store.state, requisition, this.now())) this.store.save();
     return {
       id: requisition.id,
       created: requisition.created,
@@ -747,100 +645,14 @@ export class SandboxBank {
   }
 
   private async createRequisition(call: ApiCall): Promise<Response> {
-    const body = await this.readJson(call.request);
+    const body = await readJsonObject(call.request);
     if (body instanceof Response) return body;
     const state = this.store.state;
-    const errors: FieldErrors = {};
-
-    const redirectProblem = requiredString(body.redirect);
-    if (redirectProblem) errors.redirect = redirectProblem;
-    else if (String(body.redirect).length > 1024) {
-      errors.redirect = ["Ensure this field has no more than 1024 characters."];
-    } else if (!isHttpUrl(String(body.redirect))) {
-      errors.redirect = {
-        summary: "Invalid redirect URI",
-        detail: "Redirect URI must have a valid URI structure",
-      };
-    }
-
-    const institutionProblem = requiredString(body.institution_id);
-    const institutionId = typeof body.institution_id === "string" ? body.institution_id : "";
-    const institution = institutionProblem ? undefined : findInstitution(institutionId);
-    if (institutionProblem) errors.institution_id = institutionProblem;
-    else if (!institution) {
-      errors.institution_id = {
-        summary: `Unknown Institution ID ${institutionId}`,
-        detail: "Get Institution IDs from /institutions/?country={$COUNTRY_CODE}",
-      };
-    }
-
-    let agreement: AgreementRecord | undefined;
-    if (body.agreement !== undefined && body.agreement !== null) {
-      const value = String(body.agreement);
-      if (!UUID.test(value)) {
-        errors.agreement = { summary: "Invalid EUA", detail: `${value} is not a valid UUID. ` };
-      } else {
-        agreement = state.agreements[value];
-        if (!agreement) {
-          errors.agreement = {
-            summary: "Invalid EUA",
-            detail: `End User Agreement ${value} does not exist`,
-          };
-        } else if (agreement.institution_id !== institutionId) {
-          errors.agreement = {
-            summary: "Incorrect Institution ID ",
-            detail: `Provided Institution ID: '${institutionId}' for requisition does not match EUA institution ID '${agreement.institution_id}'. Please provide correct institution ID: '${agreement.institution_id}'`,
-          };
-        }
-      }
-    }
-
-    let reference: string | undefined;
-    if (body.reference !== undefined && body.reference !== null) {
-      reference = String(body.reference);
-      if (reference.trim() === "") errors.reference = ["This field may not be blank."];
-      else if (reference.length > 256) {
-        errors.reference = ["Ensure this field has no more than 256 characters."];
-      } else if (Object.values(state.requisitions).some((r) => r.reference === reference)) {
-        errors.reference = {
-          summary: "Reference already exists",
-          detail: `Client reference '${reference}' already exists`,
-        };
-      }
-    }
-
-    let language = "EN";
-    if (body.user_language !== undefined && body.user_language !== null) {
-      language = String(body.user_language).toUpperCase();
-      if (!LANGUAGES.has(language)) {
-        errors.user_language = {
-          summary: "Provided user_language is invalid or not supported",
-          detail: `'${String(body.user_language)}' is an invalid or unsupported language`,
-        };
-      }
-    }
-
-    if (body.ssn !== undefined && body.ssn !== null && body.ssn !== "") {
-      errors.ssn = {
-        summary: "SSN verification not supported",
-        detail: `SSN verification not supported for ${institutionId}`,
-      };
-    }
-
-    const accountSelection = parseBoolean(body.account_selection ?? false);
-    if (accountSelection === undefined) errors.account_selection = ["Must be a valid boolean."];
-    else if (accountSelection && !institution?.features.includes("account_selection")) {
-      errors.account_selection = {
-        summary: "Account selection not supported",
-        detail: `Account selection not supported for ${institutionId}`,
-      };
-    }
-    const redirectImmediate = parseBoolean(body.redirect_immediate ?? false);
-    if (redirectImmediate === undefined) errors.redirect_immediate = ["Must be a valid boolean."];
-
-    if (Object.keys(errors).length > 0) return jsonResponse(400, fieldErrors(errors));
-    const bank = institution as SandboxInstitution;
-
+    const checked = validateRequisitionBody(body, state);
+    if (!checked.ok) return jsonResponse(400, checked.body);
+    const { fields } = checked;
+    const bank = fields.institution;
+    let agreement = fields.agreement;
     if (!agreement) {
       // Without an agreement GoCardless applies default terms (research §3).
       agreement = {
@@ -858,16 +670,16 @@ export class SandboxBank {
     const requisition: RequisitionRecord = {
       id,
       created: gcTimestamp(call.now),
-      redirect: String(body.redirect),
+      redirect: fields.redirect,
       status: "CR",
       institution_id: bank.id,
       agreement: agreement.id,
-      reference: reference ?? id,
+      reference: fields.reference ?? id,
       accounts: [],
-      user_language: language,
+      user_language: fields.language,
       ssn: null,
-      account_selection: accountSelection === true,
-      redirect_immediate: redirectImmediate === true,
+      account_selection: fields.accountSelection,
+      redirect_immediate: fields.redirectImmediate,
       linkId: randomUUID(),
       statusHistory: ["CR"],
     };
@@ -902,31 +714,6 @@ export class SandboxBank {
       summary: "Requisition deleted",
       detail: `Requisition ${requisition.id} deleted with all its End User Agreements`,
     });
-  }
-
-  /** Moves a linked requisition whose consent has lapsed to EX and its accounts to EXPIRED. */
-  private refreshExpiry(requisition: RequisitionRecord, now: Date): void {
-    if (requisition.status !== "LN") return;
-    const expiry = this.consentExpiry(requisition);
-    if (!expiry || now.getTime() < expiry.getTime()) return;
-    this.setStatus(requisition, "EX");
-    for (const accountId of requisition.accounts) {
-      const account = this.store.state.accounts[accountId];
-      if (account) account.status = "EXPIRED";
-    }
-    this.store.save();
-  }
-
-  private consentExpiry(requisition: RequisitionRecord): Date | undefined {
-    const agreement = this.store.state.agreements[requisition.agreement];
-    if (!agreement?.accepted) return undefined;
-    return new Date(Date.parse(agreement.accepted) + agreement.access_valid_for_days * DAY_MS);
-  }
-
-  private setStatus(requisition: RequisitionRecord, status: RequisitionStatus): void {
-    if (requisition.status === status) return;
-    requisition.status = status;
-    requisition.statusHistory.push(status);
   }
 
   private listPage(call: ApiCall, items: readonly unknown[]): Response {
@@ -968,7 +755,9 @@ export class SandboxBank {
     const account = this.store.state.accounts[call.id];
     if (account) {
       const requisition = this.store.state.requisitions[account.requisitionId];
-      if (requisition) this.refreshExpiry(requisition, call.now);
+      if (requisition && expireIfLapsed(this.store.state, requisition, call.now)) {
+        this.store.save();
+      }
       return account;
     }
     if (call.endpoint === "accounts.metadata") {
@@ -1018,19 +807,8 @@ export class SandboxBank {
     });
   }
 
-  private euaExpired(account: AccountRecord, status: 400 | 401): Response {
-    const requisition = this.store.state.requisitions[account.requisitionId];
-    const agreement = requisition ? this.store.state.agreements[requisition.agreement] : undefined;
-    const days = agreement?.access_valid_for_days ?? 90;
-    const expiry = (requisition && this.consentExpiry(requisition)) ?? this.now();
-    return jsonResponse(
-      status,
-      flatError(
-        status,
-        `End User Agreement (EUA) ${agreement?.id ?? requisition?.agreement ?? "unknown"} has expired`,
-        `EUA was valid for ${days} days and it expired at ${pythonTimestamp(expiry)}. The end user must connect the account once more with new EUA and Requisition`,
-      ),
-    );
+  private euaExpired(account: AccountRecord, status: 400 | 401, now: Date): Response {
+    return jsonResponse(status, euaExpiredBody(this.store.state, account, status, now));
   }
 
   private async accountData(call: ApiCall): Promise<Response> {
@@ -1041,8 +819,9 @@ export class SandboxBank {
     const state = this.store.state;
 
     const forcedExpiry = takeFault(this.faults, "euaExpired", context);
-    if (forcedExpiry) return this.euaExpired(account, forcedExpiry.status);
-    if (account.status === "EXPIRED") return this.euaExpired(account, this.euaExpiredStatus);
+    if (forcedExpiry) return this.euaExpired(account, forcedExpiry.status, call.now);
+    if (account.status === "EXPIRED")
+      return this.euaExpired(account, this.euaExpiredStatus, call.now);
     if (account.status === "SUSPENDED" || takeFault(this.faults, "accountSuspended", context)) {
       return jsonResponse(
         409,
@@ -1122,85 +901,24 @@ export class SandboxBank {
     this.store.save();
 
     const { institution, template } = this.templateOf(account);
-    const generatorAccount: GeneratorAccount = {
-      resourceId: template.resourceId,
-      currency: template.currency,
-      kind: template.kind,
-      ownerName: template.ownerName,
-      historyDays: institution.transactionTotalDays,
-    };
-    const wire = this.wireOptions(institution, template, context);
+    const wire = wireOptionsFor(institution, template, this.faults, context);
     const options: GeneratorOptions = {
       profile: this.profile,
       wholeUnits: wire.amountsWithoutDecimals,
     };
-
-    if (scope === "details") {
-      const details: JsonObject = {
-        resourceId: template.resourceId,
-        iban: template.iban,
-        currency: template.currency,
-        ownerName: template.ownerName,
-        name: template.name,
-        product: template.product,
-        cashAccountType: template.cashAccountType,
-      };
-      if (template.bban) details.bban = template.bban;
-      if (template.scan) details.scan = template.scan;
-      return jsonResponse(200, { account: details }, successHeaders);
-    }
+    if (scope === "details") return jsonResponse(200, detailsBody(template), successHeaders);
     if (scope === "balances") {
-      const today = epochDayOf(call.now);
-      const snapshot = balanceSnapshot(generatorAccount, options, today);
-      const pending = institution.quirks.showsPending;
-      const amounts = {
-        expected: snapshot.bookedToday + (pending ? snapshot.pendingTotal : 0),
-        interimAvailable: snapshot.bookedToday + (pending ? snapshot.pendingDebits : 0),
-        closingBooked: snapshot.closingBookedYesterday,
-      };
-      return jsonResponse(
-        200,
-        {
-          balances: institution.quirks.balanceTypes.map((type) => ({
-            balanceAmount: {
-              amount: formatMinor(amounts[type], wire.amountsWithoutDecimals),
-              currency: template.currency,
-            },
-            balanceType: type,
-            referenceDate: isoDate(type === "closingBooked" ? today - 1 : today),
-          })),
-        },
-        successHeaders,
-      );
+      const body = balancesBody(institution, template, options, wire, epochDayOf(call.now));
+      return jsonResponse(200, body, successHeaders);
     }
-    return streamResponse(
-      this.transactionsBody(generatorAccount, options, window as TransactionWindow, wire, call.now),
-      successHeaders,
+    const stream = transactionsStream(
+      generatorAccountOf(institution, template),
+      options,
+      window as TransactionWindow,
+      wire,
+      call.now,
     );
-  }
-
-  private wireOptions(
-    institution: SandboxInstitution,
-    template: AccountTemplate,
-    context: FaultContext,
-  ): WireOptions {
-    const quirks = institution.quirks;
-    const ids = takeFault(this.faults, "transactionIds", context);
-    const signs = takeFault(this.faults, "amountSigns", context);
-    const salt = takeFault(this.faults, "idChange", context);
-    return {
-      currency: template.currency,
-      transactionIds: ids?.mode ?? quirks.transactionIds,
-      pendingIds: quirks.pendingIds,
-      amountSigns: signs?.mode ?? quirks.amountSigns,
-      amountsWithoutDecimals:
-        quirks.amountsWithoutDecimals ||
-        takeFault(this.faults, "amountsWithoutDecimals", context) !== undefined,
-      currencyExchangeAsObject:
-        quirks.currencyExchangeAsObject ||
-        takeFault(this.faults, "currencyExchangeAsObject", context) !== undefined,
-      idSalt: salt?.salt ?? "",
-    };
+    return streamResponse(stream, successHeaders);
   }
 
   private transactionWindow(
@@ -1208,38 +926,10 @@ export class SandboxBank {
     account: AccountRecord,
     maxHistoricalDays: number,
   ): TransactionWindow | Response {
-    const params = call.url.searchParams;
     const today = epochDayOf(call.now);
-    const errors: FieldErrors = {};
-    const days: Record<"date_from" | "date_to", number | undefined> = {
-      date_from: undefined,
-      date_to: undefined,
-    };
-    for (const field of ["date_from", "date_to"] as const) {
-      const value = params.get(field);
-      if (value === null || value === "") continue;
-      const day = parseIsoDate(value);
-      if (day === undefined) {
-        errors[field] = ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."];
-      } else if (day > today) {
-        errors[field] = {
-          summary: "Date can't be in future",
-          detail: `'${value}' can't be greater than ${isoDate(today)}. Specify correct date range`,
-        };
-      } else days[field] = day;
-    }
-    if (
-      Object.keys(errors).length === 0 &&
-      days.date_from !== undefined &&
-      days.date_to !== undefined &&
-      days.date_from > days.date_to
-    ) {
-      errors.date_from = {
-        summary: "Incorrect date range",
-        detail: `Starting date '${isoDate(days.date_from)}' is greater than end date '${isoDate(days.date_to)}'. Specify correct date range`,
-      };
-    }
-    if (Object.keys(errors).length > 0) return jsonResponse(400, fieldErrors(errors));
+    const dates = parseTransactionDates(call.url.searchParams, today);
+    if (!dates.ok) return jsonResponse(400, dates.body);
+    const { range } = dates;
     const { institution } = this.templateOf(account);
     // Banks with separate continuous-history consent hand out a long history once, then only a
     // frozen copy of it: no new transactions on that consent (research §7.16).
@@ -1253,244 +943,10 @@ export class SandboxBank {
     }
     const earliest = dataDay - maxHistoricalDays;
     return {
-      fromDay: Math.max(earliest, days.date_from ?? earliest),
-      toDay: Math.min(days.date_to ?? dataDay, dataDay),
+      fromDay: Math.max(earliest, range.from ?? earliest),
+      toDay: Math.min(range.to ?? dataDay, dataDay),
       today: dataDay,
       includePending: institution.quirks.showsPending,
     };
   }
-
-  /** Streams `{"transactions":{"booked":[…],"pending":[…]},"last_updated":…}` one day at a time. */
-  private transactionsBody(
-    account: GeneratorAccount,
-    options: GeneratorOptions,
-    window: TransactionWindow,
-    wire: WireOptions,
-    now: Date,
-  ): ReadableStream<Uint8Array> {
-    const encoder = new TextEncoder();
-    const days = bookedRowsByDay(account, options, window);
-    let started = false;
-    let first = true;
-    return new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (!started) {
-          started = true;
-          controller.enqueue(encoder.encode('{"transactions":{"booked":['));
-          return;
-        }
-        const next = days.next();
-        if (!next.done) {
-          const text = next.value
-            .map((row) =>
-              JSON.stringify(toWireTransaction(row, account.resourceId, "booked", wire)),
-            )
-            .join(",");
-          controller.enqueue(encoder.encode(first ? text : `,${text}`));
-          first = false;
-          return;
-        }
-        const pending = pendingRowsInWindow(account, options, window)
-          .map((row) => JSON.stringify(toWireTransaction(row, account.resourceId, "pending", wire)))
-          .join(",");
-        controller.enqueue(
-          encoder.encode(`],"pending":[${pending}]},"last_updated":"${gcTimestamp(now)}"}`),
-        );
-        controller.close();
-      },
-    });
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Hosted consent screen
-
-  private redirectTo(
-    requisition: RequisitionRecord,
-    error?: { code: string; details: string },
-  ): Response {
-    const params = new URLSearchParams({ ref: requisition.reference });
-    if (error) {
-      params.set("error", error.code);
-      params.set("details", error.details);
-    }
-    const separator = requisition.redirect.includes("?") ? "&" : "?";
-    return new Response(null, {
-      status: 303,
-      headers: {
-        location: `${requisition.redirect}${separator}${params.toString()}`,
-        "cache-control": "no-store",
-      },
-    });
-  }
-
-  private async handleConsent(request: Request, url: URL, linkId: string): Promise<Response> {
-    const method = request.method.toUpperCase();
-    if (method !== "GET" && method !== "POST") {
-      return htmlResponse(405, renderUnknownLinkPage(), { allow: "GET, POST" });
-    }
-    const state = this.store.state;
-    const requisition = Object.values(state.requisitions).find((r) => r.linkId === linkId);
-    if (!requisition) return htmlResponse(404, renderUnknownLinkPage());
-    const now = this.now();
-    this.refreshExpiry(requisition, now);
-    if (TERMINAL_STATUSES.has(requisition.status)) {
-      return this.redirectTo(requisition, {
-        code: "RequisitionLinkReused",
-        details: "This link has already been used for authorization and is no longer valid.",
-      });
-    }
-    const institution = findInstitution(requisition.institution_id) as SandboxInstitution;
-    const agreement = state.agreements[requisition.agreement];
-    if (requisition.status === "CR") {
-      this.setStatus(requisition, "GC");
-      this.setStatus(requisition, "UA");
-    }
-    if (requisition.account_selection) this.setStatus(requisition, "SA");
-    this.store.save();
-    const page = (status: number, error?: string): Response =>
-      htmlResponse(
-        status,
-        renderConsentPage({
-          institution,
-          formAction: url.pathname,
-          historyDays: agreement?.max_historical_days ?? 90,
-          accessDays: agreement?.access_valid_for_days ?? 90,
-          scopes: agreement?.access_scope ?? ALL_SCOPES,
-          selectableAccounts: requisition.account_selection ? institution.accounts : undefined,
-          error,
-        }),
-      );
-    if (method === "GET") return page(200);
-
-    const form = new URLSearchParams(await request.text());
-    const action = form.get("action");
-    if (action === "reject") {
-      this.setStatus(requisition, "RJ");
-      this.store.save();
-      return this.redirectTo(requisition, {
-        code: "UserCancelledSession",
-        details: "User cancelled the session.",
-      });
-    }
-    if (action !== "approve") return page(400, "Choose Approve or Reject.");
-    const chosen = requisition.account_selection
-      ? institution.accounts.filter((t) => form.getAll("account").includes(t.resourceId))
-      : institution.accounts;
-    if (chosen.length === 0) return page(422, "Choose at least one account to share.");
-    this.setStatus(requisition, "GA");
-    const created = gcTimestamp(now);
-    for (const template of chosen) {
-      const account: AccountRecord = {
-        id: randomUUID(),
-        created,
-        last_accessed: null,
-        requisitionId: requisition.id,
-        institutionId: institution.id,
-        resourceId: template.resourceId,
-        status: "READY",
-        consecutiveErrors: 0,
-      };
-      state.accounts[account.id] = account;
-      requisition.accounts.push(account.id);
-    }
-    if (agreement && agreement.accepted === null) agreement.accepted = created;
-    this.setStatus(requisition, "LN");
-    this.store.save();
-    return this.redirectTo(requisition);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Admin (tests and demos only)
-
-  private async handleAdmin(request: Request, resource: string): Promise<Response> {
-    const method = request.method.toUpperCase();
-    if (resource === "faults") {
-      if (method === "GET") return jsonResponse(200, this.faults);
-      if (method !== "POST")
-        return jsonResponse(
-          405,
-          flatError(405, "Method Not Allowed", `Method "${method}" not allowed.`),
-        );
-      const body = await this.readJson(request);
-      if (body instanceof Response) return body;
-      const parsed = sandboxFaultsSchema.safeParse(body);
-      if (!parsed.success) {
-        return jsonResponse(400, {
-          summary: "Invalid faults",
-          detail: parsed.error.issues
-            .map((i) => `${i.path.join(".") || "body"}: ${i.message}`)
-            .join("; "),
-          status_code: 400,
-        });
-      }
-      this.faults = parsed.data;
-      return jsonResponse(200, this.faults);
-    }
-    if (method === "GET") return jsonResponse(200, this.rateLimits);
-    if (method !== "POST")
-      return jsonResponse(
-        405,
-        flatError(405, "Method Not Allowed", `Method "${method}" not allowed.`),
-      );
-    const body = await this.readJson(request);
-    if (body instanceof Response) return body;
-    const account = body.accountSuccessLimit;
-    const company = body.company;
-    if (
-      (account !== undefined &&
-        account !== false &&
-        !(Number.isInteger(account) && (account as number) >= 0)) ||
-      (company !== undefined && company !== false && company !== "default")
-    ) {
-      return jsonResponse(400, {
-        summary: "Invalid rate limits",
-        detail: 'accountSuccessLimit: a whole number or false; company: false or "default"',
-        status_code: 400,
-      });
-    }
-    if (account !== undefined) this.rateLimits.accountSuccessLimit = account as number | false;
-    if (company !== undefined) {
-      this.rateLimits.company = company === false ? false : DEFAULT_COMPANY_LIMITS;
-    }
-    this.resetRateLimitWindows();
-    return jsonResponse(200, this.rateLimits);
-  }
 }
-
-/** DRF-style problem with a required string, or `undefined` if it is fine. */
-function requiredString(value: unknown): string[] | undefined {
-  if (value === undefined) return ["This field is required."];
-  if (value === null) return ["This field may not be null."];
-  if (typeof value !== "string") return ["Not a valid string."];
-  if (value.trim() === "") return ["This field may not be blank."];
-  return undefined;
-}
-
-/** Parses an integer field as DRF does (numbers or numeric strings); a default when absent. */
-function integerField(value: unknown, fallback: number): number | string[] {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value === "number" && Number.isInteger(value)) return value;
-  if (typeof value === "string" && /^-?\d+$/.test(value.trim())) return Number(value.trim());
-  return ["A valid integer is required."];
-}
-
-function parseBoolean(value: unknown): boolean | undefined {
-  if (typeof value === "boolean") return value;
-  if (typeof value !== "string") return undefined;
-  const lower = value.toLowerCase();
-  if (["true", "1", "yes"].includes(lower)) return true;
-  if (["false", "0", "no"].includes(lower)) return false;
-  return undefined;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
-}
-
-export { SANDBOX_FINANCE_ID };
-export type { ErrorBody };
