@@ -401,6 +401,17 @@ export function everydayTransactions(
     b.card(FUEL, 0.08);
     b.card(ONLINE, 0.12);
     b.card(PHARMACY, 0.05);
+    // Lunch is paid every day and books the next, so there is always a pending row to watch
+    // turn into a booked one (under a new id), as on GoCardless' own sandbox.
+    b.add({
+      amountMinor: -b.amount(rng.int(800, 1500)),
+      counterpartyName: "Emperor's Burgers",
+      description: "PAYMENT EMPEROR'S BURGERS",
+      bankTransactionCode: "PMNT-CCRD-POSD",
+      proprietaryBankTransactionCode: "CARD_PAYMENT",
+      merchantCategoryCode: "5814",
+      lag: 1,
+    });
     b.foreignCard(0.05);
     if (rng.chance(0.04)) {
       const friend = rng.pick(FRIENDS);

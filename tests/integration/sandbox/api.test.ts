@@ -492,7 +492,14 @@ describe("accounts", () => {
       const transactions = await h.api("GET", `/accounts/${id}/transactions/`);
       expect(transactions.status).toBe(200);
       expect(transactions.json.transactions.booked.length).toBeGreaterThan(100);
-      expect(Array.isArray(transactions.json.transactions.pending)).toBe(true);
+      const pending = transactions.json.transactions.pending as Record<string, unknown>[];
+      expect(pending.length).toBeGreaterThan(0);
+      // Sandbox Finance sends pending rows with a value date only and no ids at all.
+      for (const row of pending) {
+        expect(row.bookingDate).toBeUndefined();
+        expect(row.valueDate).toBeDefined();
+        expect(row.transactionId).toBeUndefined();
+      }
       expect(transactions.json.last_updated).toMatch(/Z$/);
       const after = await h.api("GET", `/accounts/${id}/`);
       expect(after.json.last_accessed).not.toBeNull();
@@ -632,6 +639,41 @@ describe("separate continuous-history consent", () => {
     expect(later.json.transactions.booked.length).toBe(first.json.transactions.booked.length);
     const liveRows = await h.api("GET", `/accounts/${live.accounts[0]}/transactions/`);
     expect(newest(liveRows.json.transactions.booked)! > frozenNewest!).toBe(true);
+    h.clock.current = start;
+  });
+});
+
+describe("pending → booked", () => {
+  it("books yesterday's pending row today under a different id", async () => {
+    const start = h.clock.current;
+    const { accounts } = await h.link("BRIGHTWATER_BRWTGB2L");
+    const id = accounts[0] as string;
+    type Row = {
+      transactionId?: string;
+      valueDate: string;
+      bookingDate?: string;
+      creditorName?: string;
+      transactionAmount: { amount: string };
+    };
+    const before = await h.api("GET", `/accounts/${id}/transactions/`);
+    const pending = before.json.transactions.pending as Row[];
+    expect(pending.length).toBeGreaterThan(0);
+    const lunch = pending.find((row) => row.creditorName === "Emperor's Burgers") as Row;
+    expect(lunch.transactionId).toMatch(/^P\d{8}[0-9A-F]{10}$/);
+    h.clock.advanceDays(1);
+    const after = await h.api("GET", `/accounts/${id}/transactions/`);
+    const booked = (after.json.transactions.booked as Row[]).find(
+      (row) =>
+        row.valueDate === lunch.valueDate &&
+        row.creditorName === lunch.creditorName &&
+        row.transactionAmount.amount === lunch.transactionAmount.amount,
+    ) as Row;
+    expect(booked).toBeDefined();
+    expect(booked.bookingDate).toBe("2026-03-17");
+    expect(booked.transactionId).not.toBe(lunch.transactionId);
+    expect((after.json.transactions.pending as Row[]).map((r) => r.transactionId)).not.toContain(
+      lunch.transactionId,
+    );
     h.clock.current = start;
   });
 });
