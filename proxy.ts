@@ -24,8 +24,16 @@ const guard = auth(async (request) => {
  * /login without a session. The rules live in server/auth/access.ts.
  */
 export async function proxy(request: NextRequest): Promise<Response> {
+  const { pathname } = request.nextUrl;
+  // next.config.ts turns Next's own trailing-slash redirect off for the sandbox bank's API;
+  // the app's pages keep one canonical, slash-less address.
+  if (pathname.length > 1 && pathname.endsWith("/") && !pathname.startsWith("/sandbox-bank/")) {
+    const url = request.nextUrl.clone();
+    url.pathname = pathname.replace(/\/+$/, "") || "/";
+    return NextResponse.redirect(url, 308);
+  }
   // Public paths answer for themselves; skip Auth.js's session read (and its cookies) there.
-  if (isPublicPath(request.nextUrl.pathname)) return NextResponse.next();
+  if (isPublicPath(pathname)) return NextResponse.next();
   // The wrapper is typed as a route handler; a proxy has no route params to pass it.
   const response = (await guard(request, { params: Promise.resolve({}) })) ?? NextResponse.next();
   // Auth.js re-issues the session cookie on every check it makes here. Drop that: a response to

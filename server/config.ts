@@ -44,6 +44,8 @@ const configSchema = z.object({
   GOCARDLESS_SECRET_KEY: optionalString,
   /** Size of the built-in sandbox bank's generated history. */
   SANDBOX_PROFILE: z.enum(["small", "large", "huge"]).default("small"),
+  /** "1" enables the sandbox bank's fault-injection and rate-limit admin endpoints (tests only). */
+  SANDBOX_ADMIN: z.enum(["0", "1"], { error: 'must be "0" or "1"' }).default("0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

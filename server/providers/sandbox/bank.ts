@@ -102,7 +102,7 @@ export interface SandboxBankOptions {
   rateLimits?: Partial<RateLimitSettings>;
   /** Status of the "EUA has expired" error: 401 (docs, 2026) or 400 (2022–24). Default 401. */
   euaExpiredStatus?: 400 | 401;
-  /** Serve `/sandbox-bank/admin/*`. Default: NODE_ENV=test or SANDBOX_ADMIN=1. */
+  /** Serve `/sandbox-bank/admin/*` (fault knobs, rate limits). Default: off. */
   adminEnabled?: boolean;
   /** Answer 404 for API paths without their trailing slash (as Django does). Default true. */
   strictTrailingSlash?: boolean;
@@ -221,9 +221,8 @@ export class SandboxBank {
     this.publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, "");
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.euaExpiredStatus = options.euaExpiredStatus ?? 401;
-    this.adminEnabled =
-      options.adminEnabled ??
-      (process.env.NODE_ENV === "test" || process.env.SANDBOX_ADMIN === "1");
+    // Off unless the caller (the app's instance, from config, or a test) switches it on.
+    this.adminEnabled = options.adminEnabled ?? false;
     this.strictTrailingSlash = options.strictTrailingSlash ?? true;
     this.faults = options.faults ?? {};
   }

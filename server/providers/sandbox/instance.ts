@@ -20,7 +20,7 @@ export function getAppSandboxBank(): SandboxBank | undefined {
       profile: config.SANDBOX_PROFILE,
       store: fileStore(join(config.FINBOARD_DATA_DIR, "sandbox-bank.json")),
       publicBaseUrl: config.appUrl,
-      adminEnabled: config.NODE_ENV === "test" || process.env.SANDBOX_ADMIN === "1",
+      adminEnabled: config.NODE_ENV === "test" || config.SANDBOX_ADMIN === "1",
       // Next.js may strip the trailing slash before the handler sees the path.
       strictTrailingSlash: false,
     });

@@ -69,6 +69,17 @@ describe("parseConfig", () => {
     expect(result.problems).toHaveLength(7);
   });
 
+  it("accepts only 0 or 1 for SANDBOX_ADMIN", () => {
+    expect(parseConfig({ SANDBOX_ADMIN: "1" })).toMatchObject({
+      ok: true,
+      config: { SANDBOX_ADMIN: "1" },
+    });
+    expect(parseConfig({ SANDBOX_ADMIN: "yes" })).toEqual({
+      ok: false,
+      problems: ['SANDBOX_ADMIN: must be "0" or "1"'],
+    });
+  });
+
   it("reports a lone secret key too", () => {
     expect(parseConfig({ GOCARDLESS_SECRET_KEY: "k" })).toEqual({
       ok: false,
