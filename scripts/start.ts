@@ -12,7 +12,11 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import nextEnv from "@next/env";
 import { parseConfig } from "@/server/config";
-import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from "@/server/db/embedded";
+import {
+  isPortFree,
+  startEmbeddedPostgres,
+  type RunningEmbeddedPostgres,
+} from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
 import {
   buildIsStale,
@@ -38,6 +42,14 @@ async function main(): Promise<number> {
   const config = parsed.config;
   const dataDir = path.resolve(root, config.FINBOARD_DATA_DIR);
   const distDir = process.env.NEXT_DIST_DIR ?? ".next";
+
+  if (!(await isPortFree(config.PORT))) {
+    console.error(
+      `finboard: port ${config.PORT} is already in use (another finboard, or a Next server left ` +
+        `by a killed run?). Stop it, or choose another port with PORT=….`,
+    );
+    return 1;
+  }
 
   let embedded: RunningEmbeddedPostgres | undefined;
   const children: { next?: ChildProcess } = {};
