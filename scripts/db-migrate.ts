@@ -3,23 +3,15 @@
  * embedded PostgreSQL under FINBOARD_DATA_DIR for the duration of the run.
  */
 import path from "node:path";
-import nextEnv from "@next/env";
-import { parseConfig } from "@/server/config";
 import { startEmbeddedPostgres } from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
+import { loadConfigOrReport } from "./lib/config";
 
 const say = (message: string) => console.log(`finboard: ${message}`);
 
 async function main(): Promise<void> {
-  // The same .env files Next reads (.env, .env.local, .env.production …), so both agree.
-  nextEnv.loadEnvConfig(process.cwd(), false, { info: () => {}, error: console.error });
-  const parsed = parseConfig(process.env);
-  if (!parsed.ok) {
-    for (const problem of parsed.problems)
-      console.error(`finboard: invalid environment: ${problem}`);
-    process.exit(1);
-  }
-  const { config } = parsed;
+  const config = loadConfigOrReport(false);
+  if (!config) process.exit(1);
   const embedded = config.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres({

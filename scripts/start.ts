@@ -10,8 +10,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
-import nextEnv from "@next/env";
-import { parseConfig } from "@/server/config";
 import {
   isPortFree,
   startEmbeddedPostgres,
@@ -24,22 +22,15 @@ import {
   recordBuild,
   sourceFingerprint,
 } from "@/server/runtime/launcher";
+import { loadConfigOrReport } from "./lib/config";
 
 const dev = process.argv.includes("--dev");
 const root = process.cwd();
 const say = (message: string) => console.log(`finboard: ${message}`);
 
 async function main(): Promise<number> {
-  // The same .env files Next reads (.env, .env.local, .env.production …), so both agree.
-  nextEnv.loadEnvConfig(process.cwd(), dev, { info: () => {}, error: console.error });
-  const parsed = parseConfig(process.env);
-  if (!parsed.ok) {
-    for (const problem of parsed.problems)
-      console.error(`finboard: invalid environment: ${problem}`);
-    console.error("finboard: see .env.example for every variable and its format.");
-    return 1;
-  }
-  const config = parsed.config;
+  const config = loadConfigOrReport(dev);
+  if (!config) return 1;
   const dataDir = path.resolve(root, config.FINBOARD_DATA_DIR);
   const distDir = process.env.NEXT_DIST_DIR ?? ".next";
 
