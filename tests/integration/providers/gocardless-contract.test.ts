@@ -3,6 +3,7 @@
  * HTTP — every endpoint, every error type, token renewal, rate-limit headers and every fault knob.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { caught } from "@/tests/helpers/caught";
 import { AccountStatus, BalanceKind, ConnectionStatus } from "@/generated/prisma/enums";
 import { GoCardlessClient } from "@/server/providers/gocardless/api/client";
 import { GoCardlessProvider } from "@/server/providers/gocardless/provider";
@@ -19,7 +20,6 @@ import {
   RateLimitedError,
   UnauthorisedError,
   ValidationError,
-  type ProviderError,
   type ResolvedLink,
 } from "@/server/providers/types";
 
@@ -62,15 +62,6 @@ afterEach(() => {
   sandbox.bank.resetRateLimitWindows();
   vi.restoreAllMocks();
 });
-
-async function caught(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ProviderError;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** Posts the hosted consent form as a person would, without a browser. */
 async function answerConsent(

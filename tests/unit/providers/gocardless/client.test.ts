@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { caught } from "@/tests/helpers/caught";
 import {
   InstitutionDownError,
   PayloadError,
@@ -6,7 +7,6 @@ import {
   RateLimitedError,
   UnauthorisedError,
   ValidationError,
-  type ProviderError,
 } from "@/server/providers/types";
 import {
   GoCardlessClient,
@@ -93,15 +93,6 @@ async function setup(
     sleeps,
     calls: (path) => current.requests.filter((request) => request.path === path),
   };
-}
-
-async function caught(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ProviderError;
-  }
-  throw new Error("expected a rejection");
 }
 
 function expectNoSecrets(error: unknown, ...tokens: string[]) {
