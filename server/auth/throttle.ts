@@ -93,6 +93,11 @@ export async function recordFailedAttempt(
   now: Date = new Date(),
 ): Promise<{ failures: number; blockSeconds: number }> {
   const forgetBefore = new Date(now.getTime() - FAILURE_MEMORY_MS);
+  // Keys quiet for longer than the memory would start from zero anyway: drop them so the table
+  // stays as small as the recent failures (it is tiny, a scan is cheap).
+  await db.loginThrottle.deleteMany({
+    where: { lastFailureAt: { lt: forgetBefore }, key: { not: key } },
+  });
   const [row] = await db.$queryRaw<{ failures: number }[]>`
     INSERT INTO auth.login_throttle AS t (key, failures, last_failure_at)
     VALUES (${key}, 1, ${now})

@@ -99,6 +99,19 @@ describe("throttle store", () => {
     });
   });
 
+  it("prunes other keys once they are older than the failure memory", async () => {
+    const stale = throttleKey("198.51.100.1", EMAIL);
+    const recent = throttleKey("198.51.100.2", EMAIL);
+    const current = throttleKey(IP, EMAIL);
+    await recordFailedAttempt(testDb.db, stale, T0);
+    await recordFailedAttempt(testDb.db, recent, at(FAILURE_MEMORY_MS / 1000 - 60));
+    await recordFailedAttempt(testDb.db, current, at(FAILURE_MEMORY_MS / 1000 + 1));
+    const keys = (await testDb.db.loginThrottle.findMany({ select: { key: true } })).map(
+      (r) => r.key,
+    );
+    expect(keys.sort()).toEqual([current, recent].sort());
+  });
+
   it("clears a key", async () => {
     const key = throttleKey(IP, EMAIL);
     for (let i = 0; i <= FREE_ATTEMPTS; i++) await recordFailedAttempt(testDb.db, key, T0);
