@@ -94,9 +94,18 @@ async function main(): Promise<number> {
     }
     recordBuild(root, distDir, fingerprint);
   }
-  const args = [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)];
+  const exitWithParent = path.join(import.meta.dirname, "lib", "exit-with-parent.cjs");
+  const args = [
+    "--require",
+    exitWithParent,
+    nextBin,
+    dev ? "dev" : "start",
+    "-p",
+    String(config.PORT),
+  ];
   if (process.env.HOSTNAME_BIND) args.push("-H", process.env.HOSTNAME_BIND);
-  const next = spawn(process.execPath, args, { stdio: "inherit", env });
+  // stdin stays a pipe we never write to: when this launcher dies, Next sees it close and exits.
+  const next = spawn(process.execPath, args, { stdio: ["pipe", "inherit", "inherit"], env });
   children.next = next;
   say(`serving ${config.appUrl} (Ctrl-C stops finboard and its database)`);
   next.on("exit", (code) => void shutdown(code ?? 0));
