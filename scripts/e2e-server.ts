@@ -7,8 +7,8 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { startEmbeddedPostgres, tempDataDir } from "@/server/db/embedded";
+import { runSql, withDatabase } from "@/tests/helpers/postgres-url";
 import { removeStaleTempClusters } from "@/tests/helpers/temp-clusters";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
@@ -25,19 +25,11 @@ async function freshDatabase(): Promise<string> {
     cleanups.unshift(embedded.stop);
     return embedded.url;
   }
-  const admin = new URL(external);
-  admin.pathname = "/postgres";
+  const admin = withDatabase(external, "postgres");
   const name = `finboard_e2e_${randomBytes(4).toString("hex")}`;
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  await run(`CREATE DATABASE ${name}`);
-  cleanups.unshift(() => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  const url = new URL(external);
-  url.pathname = `/${name}`;
-  return url.toString();
+  await runSql(admin, `CREATE DATABASE ${name}`);
+  cleanups.unshift(() => runSql(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  return withDatabase(external, name);
 }
 
 async function main() {

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@/server/db/client";
-import { withDatabase } from "./postgres-url";
+import { runSql, withClient, withDatabase } from "./postgres-url";
 
 /** A fresh, fully migrated database for one test file. */
 export interface TestDatabase {
@@ -21,7 +20,7 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { adminUrl, template } = inject("testDb");
   const name = `${template}_${randomBytes(4).toString("hex")}`;
-  await runAdmin(adminUrl, async (client) => {
+  await withClient(adminUrl, async (client) => {
     for (let attempt = 0; ; attempt++) {
       try {
         await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
@@ -40,19 +39,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async drop() {
       await db.$disconnect();
-      await runAdmin(adminUrl, (client) =>
-        client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).then(() => undefined),
-      );
+      await runSql(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
   };
-}
-
-async function runAdmin(adminUrl: string, work: (client: pg.Client) => Promise<void>) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
-  }
 }

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, tempDataDir } from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
-import { withDatabase } from "./postgres-url";
+import { runSql, withClient, withDatabase } from "./postgres-url";
 import { removeStaleTempClusters } from "./temp-clusters";
 
 declare module "vitest" {
@@ -33,26 +32,22 @@ export default async function setup(project: TestProject) {
     stopEmbedded = embedded.stop;
   }
   const template = `finboard_test_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${template}`);
-  await admin.end();
+  await runSql(adminUrl, `CREATE DATABASE ${template}`);
   await migrate(withDatabase(adminUrl, template), {
     migrationsDir: path.resolve("prisma/migrations"),
   });
   project.provide("testDb", { adminUrl, template });
 
   return async () => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    const { rows } = await client.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE $1",
-      [`${template}%`],
-    );
-    for (const row of rows) {
-      await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
-    }
-    await client.end();
+    await withClient(adminUrl, async (client) => {
+      const { rows } = await client.query<{ datname: string }>(
+        "SELECT datname FROM pg_database WHERE datname LIKE $1",
+        [`${template}%`],
+      );
+      for (const row of rows) {
+        await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+      }
+    });
     await stopEmbedded?.();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };

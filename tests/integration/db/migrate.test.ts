@@ -11,17 +11,13 @@ import {
   MIGRATION_LOCK_ID,
   MigrationLockTimeoutError,
 } from "@/server/db/migrate";
-import { withDatabase } from "@/tests/helpers/postgres-url";
+import { runSql, withDatabase } from "@/tests/helpers/postgres-url";
 
 const { adminUrl, template } = inject("testDb");
 let counter = 0;
 const created: string[] = [];
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(sql).finally(() => client.end());
-}
+const admin = (sql: string) => runSql(adminUrl, sql);
 
 async function emptyDatabase(): Promise<string> {
   const name = `${template}_mig${counter++}`;

@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { migrate } from "@/server/db/migrate";
-import { withDatabase } from "@/tests/helpers/postgres-url";
+import { runSql, withDatabase } from "@/tests/helpers/postgres-url";
 import {
   actualShape,
   diffShapes,
@@ -16,11 +16,7 @@ const { adminUrl, template } = inject("testDb");
 const database = `${template}_drift`;
 const url = withDatabase(adminUrl, database);
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(sql).finally(() => client.end());
-}
+const admin = (sql: string) => runSql(adminUrl, sql);
 
 describe("migrations versus the Prisma data model", () => {
   beforeAll(async () => {
