@@ -253,9 +253,6 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   }
 }
 
-/** finboard's default data folder when FINBOARD_DATA_DIR is unset. */
-export const defaultDataDir = () => path.resolve(process.cwd(), "data");
-
 /** A throw-away folder for test clusters. */
 export const tempDataDir = (label: string) =>
   path.join(os.tmpdir(), `finboard-${label}-${process.pid}-${randomBytes(4).toString("hex")}`);
