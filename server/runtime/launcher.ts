@@ -25,7 +25,6 @@ export const BUILD_INPUTS = [
   "server",
   "analytics",
   "public",
-  "trpc",
   "proxy.ts",
   "next.config.ts",
   "tsconfig.json",
