@@ -4,7 +4,18 @@
  * so consent links and linked accounts survive restarts.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
 
@@ -112,9 +123,37 @@ const stateFileSchema = z.object({
   accountCalls: z.record(z.string(), z.array(z.number())),
 });
 
+/** Owner read/write only: the file holds the key that signs the sandbox's tokens. */
+const STATE_FILE_MODE = 0o600;
+
 /**
- * A store persisted as JSON at `path` (written atomically on every save). A missing file starts
- * empty; an unreadable one is an error naming the file.
+ * Writes `text` to `path` so that no reader ever sees a half-written file or a moment of looser
+ * permissions: a fresh temporary file created with {@link STATE_FILE_MODE}, flushed, then renamed
+ * over the old one (a rename replaces the old file's mode too).
+ */
+function writePrivateFile(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  // "wx": never reuse a file someone else created at that name with other permissions.
+  const fd = openSync(temporary, "wx", STATE_FILE_MODE);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * A store persisted as JSON at `path`, readable by its owner only (mode 0600; a file found with
+ * looser permissions is tightened on load) and written atomically on every save. A missing file
+ * starts empty; an unreadable one is an error naming the file.
  */
 export function fileStore(path: string): SandboxStore {
   let state: SandboxState;
@@ -140,14 +179,13 @@ export function fileStore(path: string): SandboxStore {
       );
     }
     state = parsed.data as unknown as SandboxState;
+    // A file from before the mode was enforced (or copied in by hand) may be world-readable.
+    if ((statSync(path).mode & 0o777) !== STATE_FILE_MODE) chmodSync(path, STATE_FILE_MODE);
   }
   return {
     state,
     save() {
-      mkdirSync(dirname(path), { recursive: true });
-      const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(state));
-      renameSync(temporary, path);
+      writePrivateFile(path, JSON.stringify(state));
     },
   };
 }
