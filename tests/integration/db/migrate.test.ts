@@ -9,8 +9,12 @@ import {
   listMigrations,
   migrate,
   MIGRATION_LOCK_ID,
+  MigrationFailedError,
   MigrationLockTimeoutError,
+  NO_TRANSACTION_MARKER,
+  resolveMigration,
 } from "@/server/db/migrate";
+import { caught } from "@/tests/helpers/caught";
 import { runSql, withDatabase } from "@/tests/helpers/postgres-url";
 
 const { adminUrl, template } = inject("testDb");
@@ -101,35 +105,167 @@ describe("migrate", () => {
     expect(await query(url, "SELECT v FROM t")).toEqual([{ v: 2 }]);
   });
 
-  it("rolls a failing migration back completely, records the failure, and blocks later runs", async () => {
+  it("rolls a failing migration back, says where and why, and retries it at the next start", async () => {
     const url = await emptyDatabase();
     write("20260101000000_ok", "CREATE TABLE a (id int);");
-    write("20260102000000_broken", "CREATE TABLE b (id int); SELECT no_such_function();");
+    write(
+      "20260102000000_broken",
+      "CREATE TABLE b (id int);\n-- the next line is wrong\nSELECT no_such_function();\n",
+    );
     write("20260103000000_later", "CREATE TABLE c (id int);");
-    await expect(migrate(url, { migrationsDir: dir })).rejects.toThrow(
-      /20260102000000_broken failed and was rolled back: .*no_such_function/,
+    const error = await caught(migrate(url, { migrationsDir: dir }));
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect(error.message).toMatch(
+      /^Migration 20260102000000_broken failed at line 3 and was rolled back, nothing of it was applied: function no_such_function\(\) does not exist \(SQLSTATE 42883\)\./,
     );
-    const tables = await query<{ table_name: string }>(
-      url,
-      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
-    );
-    expect(tables.map((t) => t.table_name)).toEqual(["_prisma_migrations", "a"]);
-    const failed = await query<{
-      finished_at: Date | null;
-      logs: string;
-      applied_steps_count: number;
-    }>(
-      url,
-      "SELECT finished_at, logs, applied_steps_count FROM _prisma_migrations WHERE migration_name = $1",
-      ["20260102000000_broken"],
-    );
-    expect(failed[0]).toMatchObject({ finished_at: null, applied_steps_count: 0 });
-    expect(failed[0]!.logs).toMatch(/no_such_function/);
+    expect((error as MigrationFailedError).failure).toMatchObject({
+      migrationName: "20260102000000_broken",
+      transactional: true,
+      line: 3,
+    });
+    const tables = () =>
+      query<{ table_name: string }>(
+        url,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+      ).then((rows) => rows.map((t) => t.table_name));
+    expect(await tables()).toEqual(["_prisma_migrations", "a"]);
+    const attempts = () =>
+      query<{
+        finished_at: Date | null;
+        rolled_back_at: Date | null;
+        logs: string;
+        applied_steps_count: number;
+      }>(
+        url,
+        "SELECT finished_at, rolled_back_at, logs, applied_steps_count FROM _prisma_migrations WHERE migration_name = $1 ORDER BY started_at",
+        ["20260102000000_broken"],
+      );
+    const [attempt] = await attempts();
+    // Recorded like `prisma migrate resolve --rolled-back` would leave it: kept, not blocking.
+    expect(attempt).toMatchObject({ finished_at: null, applied_steps_count: 0 });
+    expect(attempt!.rolled_back_at).toBeInstanceOf(Date);
+    expect(attempt!.logs).toMatch(/no_such_function.*42883/);
 
-    const again = migrate(url, { migrationsDir: dir });
-    await expect(again).rejects.toBeInstanceOf(FailedMigrationError);
+    // The next start is not blocked: it tries the migration again and fails the same way.
+    await expect(migrate(url, { migrationsDir: dir })).rejects.toBeInstanceOf(MigrationFailedError);
+    write("20260102000000_broken", "CREATE TABLE b (id int);");
+    const fixed = await migrate(url, { migrationsDir: dir });
+    expect(fixed.applied).toEqual(["20260102000000_broken", "20260103000000_later"]);
+    expect(await tables()).toEqual(["_prisma_migrations", "a", "b", "c"]);
+    expect((await attempts()).map((row) => row.finished_at !== null)).toEqual([false, false, true]);
+  });
+
+  it("runs a marked migration outside a transaction, so CREATE INDEX CONCURRENTLY works", async () => {
+    const url = await emptyDatabase();
+    write("20260101000000_table", "CREATE TABLE t (v text);");
+    const sql = [
+      NO_TRANSACTION_MARKER,
+      "CREATE INDEX CONCURRENTLY t_v_idx ON t (v);",
+      "/* a comment; with a semicolon */ INSERT INTO t (v) VALUES ('a;b'), (E'c\\';d');",
+      "CREATE FUNCTION f() RETURNS text AS $body$ SELECT 'x;y'; $body$ LANGUAGE sql;",
+      "",
+    ].join("\n");
+    write("20260102000000_concurrently", sql);
+    const result = await migrate(url, { migrationsDir: dir });
+    expect(result.applied).toEqual(["20260101000000_table", "20260102000000_concurrently"]);
+    expect(
+      await query(
+        url,
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.t_v_idx'::regclass",
+      ),
+    ).toEqual([{ indisvalid: true }]);
+    expect(await query(url, "SELECT v FROM t ORDER BY v")).toEqual([{ v: "a;b" }, { v: "c';d" }]);
+    expect(await query(url, "SELECT f() AS f")).toEqual([{ f: "x;y" }]);
+    const [row] = await query(
+      url,
+      "SELECT checksum, applied_steps_count, logs, finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE migration_name = $1",
+      ["20260102000000_concurrently"],
+    );
+    expect(row).toEqual({
+      checksum: createHash("sha256").update(sql).digest("hex"),
+      applied_steps_count: 1,
+      logs: null,
+      finished: true,
+    });
+  });
+
+  it("without the marker, explains how to run a statement that cannot run in a transaction", async () => {
+    const url = await emptyDatabase();
+    write(
+      "20260101000000_table",
+      "CREATE TABLE t (v text); CREATE INDEX CONCURRENTLY t_v_idx ON t (v);",
+    );
+    const error = await caught(migrate(url, { migrationsDir: dir }));
+    expect(error.message).toContain("SQLSTATE 25001");
+    expect(error.message).toContain(`whose first line is \`${NO_TRANSACTION_MARKER}\``);
+  });
+
+  it("blocks after a marked migration failed part-way, until it is resolved", async () => {
+    const url = await emptyDatabase();
+    write(
+      "20260101000000_steps",
+      `${NO_TRANSACTION_MARKER}\nCREATE TABLE one (id int);\n\nINSERT INTO one VALUES ('x');\nCREATE TABLE two (id int);\n`,
+    );
+    write("20260102000000_later", "CREATE TABLE later (id int);");
+    const error = await caught(migrate(url, { migrationsDir: dir }));
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect(error.message).toMatch(
+      /^Migration 20260101000000_steps runs outside a transaction and failed at statement 2 of 3 at line 4: invalid input syntax for type integer: "x" \(SQLSTATE 22P02\)\. Statement 1 stayed applied\./,
+    );
+    expect(error.message).toContain("npm run db:resolve -- --rolled-back 20260101000000_steps");
+    expect(await query(url, "SELECT to_regclass('one') IS NOT NULL AS one")).toEqual([
+      { one: true },
+    ]);
+
+    const blocked = await caught(migrate(url, { migrationsDir: dir }));
+    expect(blocked).toBeInstanceOf(FailedMigrationError);
+    expect(blocked.message).toContain("20260101000000_steps: statement 2 of 3 (line 4) failed");
+    expect(blocked.message).toContain("npm run db:resolve -- --applied 20260101000000_steps");
+
+    // Undo by hand, mark rolled back: the fixed migration then runs at the next start.
+    await query(url, "DROP TABLE one");
+    await resolveMigration(url, "20260101000000_steps", "rolled-back", { migrationsDir: dir });
+    write(
+      "20260101000000_steps",
+      `${NO_TRANSACTION_MARKER}\nCREATE TABLE one (id int);\nCREATE TABLE two (id int);\n`,
+    );
+    const result = await migrate(url, { migrationsDir: dir });
+    expect(result.applied).toEqual(["20260101000000_steps", "20260102000000_later"]);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("resolves a part-way migration as applied when it was completed by hand", async () => {
+    const url = await emptyDatabase();
+    write(
+      "20260101000000_steps",
+      `${NO_TRANSACTION_MARKER}\nCREATE TABLE one (id int);\nSELECT 1/0;`,
+    );
+    write("20260102000000_later", "CREATE TABLE later (id int);");
+    await expect(migrate(url, { migrationsDir: dir })).rejects.toThrow(/division by zero/);
+    await expect(
+      resolveMigration(url, "20260102000000_later", "rolled-back", { migrationsDir: dir }),
+    ).rejects.toThrow(/no failed attempt/);
+    await expect(
+      resolveMigration(url, "20260109000000_nope", "applied", { migrationsDir: dir }),
+    ).rejects.toThrow(/does not exist/);
+    await resolveMigration(url, "20260101000000_steps", "applied", { migrationsDir: dir });
+    await expect(
+      resolveMigration(url, "20260101000000_steps", "applied", { migrationsDir: dir }),
+    ).rejects.toThrow(/already applied/);
+    const result = await migrate(url, { migrationsDir: dir });
+    expect(result).toEqual({ applied: ["20260102000000_later"], warnings: [] });
+  });
+
+  it("still blocks on a failure row left unresolved by an earlier version or by Prisma", async () => {
+    const url = await emptyDatabase();
+    write("20260101000000_one", "CREATE TABLE one (id int);");
+    await migrate(url, { migrationsDir: dir });
+    await query(
+      url,
+      `INSERT INTO _prisma_migrations (id, checksum, migration_name, logs) VALUES ('x', 'y', '20260101000001_old', 'boom')`,
+    );
     await expect(migrate(url, { migrationsDir: dir })).rejects.toThrow(
-      /20260102000000_broken failed earlier/,
+      /20260101000001_old failed earlier .*\n {2}20260101000001_old: boom\n/,
     );
   });
 
