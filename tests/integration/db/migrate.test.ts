@@ -118,10 +118,8 @@ describe("migrate", () => {
     expect(error.message).toMatch(
       /^Migration 20260102000000_broken failed at line 3 and was rolled back, nothing of it was applied: function no_such_function\(\) does not exist \(SQLSTATE 42883\)\./,
     );
-    expect((error as MigrationFailedError).failure).toMatchObject({
-      migrationName: "20260102000000_broken",
-      transactional: true,
-      line: 3,
+    expect(error).toMatchObject({
+      failure: { migrationName: "20260102000000_broken", transactional: true, line: 3 },
     });
     const tables = () =>
       query<{ table_name: string }>(
