@@ -2,11 +2,17 @@
  * `/sandbox-bank/admin/faults` and `/sandbox-bank/admin/rate-limits`: switch fault knobs and rate
  * limits of a running sandbox bank over HTTP (e2e tests, demos). Mounted only when enabled.
  */
-import type { SandboxBank } from "./bank";
-import { sandboxFaultsSchema } from "./faults";
-import { DEFAULT_COMPANY_LIMITS } from "./rate-limits";
+import { type SandboxFaults, sandboxFaultsSchema } from "./faults";
+import { DEFAULT_COMPANY_LIMITS, type RateLimitSettings } from "./rate-limits";
 import { flatError, jsonResponse } from "./responses";
 import { readJsonObject } from "./validation";
+
+/** What the admin endpoint changes of a bank (a `SandboxBank` is one). */
+export interface AdminTarget {
+  faults: SandboxFaults;
+  rateLimits: RateLimitSettings;
+  resetRateLimitWindows(): void;
+}
 
 function methodNotAllowed(method: string): Response {
   return jsonResponse(405, flatError(405, "Method Not Allowed", `Method "${method}" not allowed.`));
@@ -20,7 +26,7 @@ function methodNotAllowed(method: string): Response {
 export async function handleAdminRequest(
   request: Request,
   resource: "faults" | "rate-limits",
-  bank: SandboxBank,
+  bank: AdminTarget,
 ): Promise<Response> {
   const method = request.method.toUpperCase();
   if (method === "GET") {

@@ -86,6 +86,24 @@ export function rateLimitBody(
   );
 }
 
+/** The institution-side failures GoCardless passes on: 500 UnknownRequestError or a 503. */
+export function serverErrorResponse(
+  type: "UnknownRequestError" | "ConnectionError" | "ServiceError",
+  summary: string,
+): Response {
+  if (type === "UnknownRequestError") {
+    return jsonResponse(
+      500,
+      flatError(500, summary, "Request to Institution returned an error", type),
+    );
+  }
+  const detail =
+    type === "ConnectionError"
+      ? "Couldn't connect to Institution"
+      : "Institution service unavailable";
+  return jsonResponse(503, flatError(503, summary, detail, type));
+}
+
 /** A small HTML page (consent screen, errors a proxy would send). */
 export function htmlResponse(
   status: number,

@@ -57,6 +57,16 @@ export function requiredString(value: unknown): string[] | undefined {
   return undefined;
 }
 
+/** The field-keyed 400 for the `names` that are not non-blank strings in `body`, if any. */
+export function requireStrings(body: JsonObject, names: readonly string[]): Response | undefined {
+  const errors: FieldErrors = {};
+  for (const name of names) {
+    const problem = requiredString(body[name]);
+    if (problem) errors[name] = problem;
+  }
+  return Object.keys(errors).length > 0 ? jsonResponse(400, fieldErrors(errors)) : undefined;
+}
+
 /** Parses an integer field as DRF does (numbers or numeric strings); a default when absent. */
 export function integerField(value: unknown, fallback: number): number | string[] {
   if (value === undefined || value === null) return fallback;
