@@ -34,7 +34,8 @@ export async function run(): Promise<void> {
     const provider = new GoCardlessProvider(client);
     const started = await provider.startLink({
       providerInstitutionId: INSTITUTION,
-      redirectUrl: "http://localhost/bench",
+      // The sandbox redirects only to its own origin unless told otherwise.
+      redirectUrl: `${sandbox.origin}/bench`,
       reference: `bench-${Date.now()}`,
     });
     const form = new URLSearchParams({ action: "approve" });

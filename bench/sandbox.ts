@@ -84,7 +84,8 @@ export async function run(): Promise<void> {
     const requisition = (await (
       await post(
         "/requisitions/",
-        { redirect: "http://localhost/cb", institution_id: SANDBOX_FINANCE_ID },
+        // The sandbox redirects only to its own origin unless told otherwise.
+        { redirect: `${sandbox.origin}/cb`, institution_id: SANDBOX_FINANCE_ID },
         access,
       )
     ).json()) as { id: string; link: string };

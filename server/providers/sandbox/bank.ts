@@ -36,6 +36,11 @@ export interface SandboxBankOptions {
    * request that created the requisition.
    */
   publicBaseUrl?: string;
+  /**
+   * Origins (`http://host:port`) a requisition's `redirect` may lead to: the app's own. Default:
+   * the bank's public origin ({@link publicBaseUrl}, else the origin of the request).
+   */
+  redirectOrigins?: readonly string[];
   /** Rate limits; unspecified parts default to GoCardless' published limits. */
   rateLimits?: Partial<RateLimitSettings>;
   /** Status of the "EUA has expired" error: 401 (docs, 2026) or 400 (2022–24). Default 401. */
@@ -65,6 +70,7 @@ export class SandboxBank implements SandboxEnvironment {
   /** The bank's state (the API modules read and change it; everyone else, read only). */
   readonly store: SandboxStore;
   private readonly publicBaseUrl: string | undefined;
+  private readonly allowedRedirectOrigins: readonly string[] | undefined;
   private readonly api: ApiRouter;
 
   constructor(options: SandboxBankOptions = {}) {
@@ -72,6 +78,7 @@ export class SandboxBank implements SandboxEnvironment {
     this.profile = options.profile ?? "small";
     this.store = options.store ?? memoryStore();
     this.publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, "");
+    this.allowedRedirectOrigins = options.redirectOrigins?.map((origin) => new URL(origin).origin);
     this.rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.euaExpiredStatus = options.euaExpiredStatus ?? 401;
     // Off unless the caller (the app's instance, from config, or a test) switches it on.
@@ -100,6 +107,11 @@ export class SandboxBank implements SandboxEnvironment {
     return this.publicBaseUrl ?? url.origin;
   }
 
+  /** Origins a requisition's `redirect` may lead to, for a request to `url`. */
+  redirectOrigins(url: URL): readonly string[] {
+    return this.allowedRedirectOrigins ?? [new URL(this.publicOrigin(url)).origin];
+  }
+
   /**
    * Answers one HTTP request: API calls under `…/api/v2/`, the consent screen under
    * `/sandbox-bank/consent/<linkId>`, logos under `/sandbox-bank/logos/<id>.svg`, and (when
@@ -112,7 +124,11 @@ export class SandboxBank implements SandboxEnvironment {
     const consent = /\/sandbox-bank\/consent\/([^/]+)\/?$/.exec(url.pathname);
     if (consent?.[1]) {
       const linkId = decodeURIComponent(consent[1]);
-      return handleConsentRequest(request, url, linkId, this.store, this.now());
+      return handleConsentRequest(request, url, linkId, {
+        store: this.store,
+        now: this.now(),
+        redirectOrigins: this.redirectOrigins(url),
+      });
     }
     const logo = /\/sandbox-bank\/logos\/([A-Z0-9_]+)\.svg$/.exec(url.pathname);
     const institution = logo?.[1] ? findInstitution(logo[1]) : undefined;

@@ -82,6 +82,11 @@ export function renderUnknownLinkPage(): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link not found</title></head><body><main><h1>This consent link is not valid</h1><p>Ask the app to start linking your bank again.</p></main></body></html>`;
 }
 
+/** A page for a link whose requisition would send the browser somewhere other than the app. */
+export function renderUnusableLinkPage(): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link cannot be used</title></head><body><main><h1>This consent link cannot be used</h1><p>It does not lead back to this app. Ask the app to start linking your bank again.</p></main></body></html>`;
+}
+
 /** A logo for an institution: its initials on a colour derived from its id. */
 export function renderLogo(institution: SandboxInstitution): string {
   const [word = 0] = hash128(institution.id);

@@ -1,9 +1,10 @@
 /**
  * The hosted consent screen at `/sandbox-bank/consent/<linkId>`: GET shows it (and moves the
  * requisition along), POST approves or rejects and sends the browser back to the requisition's
- * `redirect` with `ref` (and `error`/`details` on failure), like GoCardless (research §4.4).
+ * `redirect` with `ref` (and `error`/`details` on failure), like GoCardless (research §4.4), but
+ * only when that leads back to the app's own origin.
  */
-import { renderConsentPage, renderUnknownLinkPage } from "./consent-page";
+import { renderConsentPage, renderUnknownLinkPage, renderUnusableLinkPage } from "./consent-page";
 import { type SandboxInstitution, findInstitution } from "./institutions";
 import {
   TERMINAL_STATUSES,
@@ -14,7 +15,7 @@ import {
 } from "./lifecycle";
 import { htmlResponse } from "./responses";
 import type { RequisitionRecord, SandboxStore } from "./store";
-import { ALL_SCOPES } from "./validation";
+import { ALL_SCOPES, redirectAllowed } from "./validation";
 
 function redirectTo(
   requisition: RequisitionRecord,
@@ -35,13 +36,21 @@ function redirectTo(
   });
 }
 
+/** What the consent screen works on. */
+export interface ConsentContext {
+  store: SandboxStore;
+  /** The bank's time. */
+  now: Date;
+  /** Origins the browser may be sent back to (the app's own). */
+  redirectOrigins: readonly string[];
+}
+
 /** Answers a request to the consent screen of link `linkId`. */
 export async function handleConsentRequest(
   request: Request,
   url: URL,
   linkId: string,
-  store: SandboxStore,
-  now: Date,
+  { store, now, redirectOrigins }: ConsentContext,
 ): Promise<Response> {
   const method = request.method.toUpperCase();
   if (method !== "GET" && method !== "POST") {
@@ -50,6 +59,11 @@ export async function handleConsentRequest(
   const state = store.state;
   const requisition = Object.values(state.requisitions).find((r) => r.linkId === linkId);
   if (!requisition) return htmlResponse(404, renderUnknownLinkPage());
+  // Checked again here, not only when the requisition was created: the state file may hold
+  // requisitions from before the check, or from when the app lived at another address.
+  if (!redirectAllowed(requisition.redirect, redirectOrigins)) {
+    return htmlResponse(400, renderUnusableLinkPage());
+  }
   if (expireIfLapsed(state, requisition, now)) store.save();
   if (TERMINAL_STATUSES.has(requisition.status)) {
     return redirectTo(requisition, {

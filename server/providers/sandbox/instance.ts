@@ -20,6 +20,8 @@ export function getAppSandboxBank(): SandboxBank | undefined {
       profile: config.SANDBOX_PROFILE,
       store: fileStore(join(config.FINBOARD_DATA_DIR, "sandbox-bank.json")),
       publicBaseUrl: config.appUrl,
+      // Requisitions may only send the browser back to the app itself, never elsewhere.
+      redirectOrigins: [new URL(config.appUrl).origin],
       adminEnabled: config.NODE_ENV === "test" || config.SANDBOX_ADMIN === "1",
       // Next.js may strip the trailing slash before the handler sees the path.
       strictTrailingSlash: false,

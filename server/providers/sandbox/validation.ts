@@ -95,6 +95,16 @@ function isHttpUrl(value: string): boolean {
 }
 
 /**
+ * Whether `redirect` is an http(s) URL on one of `origins` (each `scheme://host[:port]` as
+ * `URL.origin` spells it). Compares parsed origins, so userinfo or backslash tricks that put
+ * another host behind a familiar name do not pass.
+ */
+export function redirectAllowed(redirect: string, origins: readonly string[]): boolean {
+  if (!isHttpUrl(redirect)) return false;
+  return origins.includes(new URL(redirect).origin);
+}
+
+/**
  * Checks a `POST /agreements/enduser/` body against the institution's limits (research §3.1);
  * returns the agreement's terms or the 400 response.
  */
@@ -190,11 +200,13 @@ export interface RequisitionFields {
 
 /**
  * Checks a `POST /requisitions/` body the way GoCardless does: every problem at once, keyed by
- * field (research §4.1). References must be unique among existing requisitions.
+ * field (research §4.1). References must be unique among existing requisitions, and `redirect`
+ * must lead to one of `redirectOrigins` (the app's own origin).
  */
 export function validateRequisitionBody(
   body: JsonObject,
   state: SandboxState,
+  redirectOrigins: readonly string[],
 ): { ok: true; fields: RequisitionFields } | { ok: false; body: ErrorBody } {
   const errors: FieldErrors = {};
 
@@ -206,6 +218,13 @@ export function validateRequisitionBody(
     errors.redirect = {
       summary: "Invalid redirect URI",
       detail: "Redirect URI must have a valid URI structure",
+    };
+  } else if (!redirectAllowed(String(body.redirect), redirectOrigins)) {
+    // GoCardless takes any URI; the sandbox is public with fixed credentials and is served from
+    // the app's own origin, so anything else would make the app an open redirect.
+    errors.redirect = {
+      summary: "Invalid redirect URI",
+      detail: `Redirect URI must lead back to the app (${redirectOrigins.join(", ")})`,
     };
   }
 

@@ -48,7 +48,8 @@ function newClient(overrides: Partial<ConstructorParameters<typeof GoCardlessCli
 }
 
 beforeAll(async () => {
-  sandbox = await startSandboxServer({ now });
+  // The app these tests play lives at localhost:3000; the sandbox redirects only back to it.
+  sandbox = await startSandboxServer({ now, bank: { redirectOrigins: ["http://localhost:3000"] } });
   client = newClient();
   provider = new GoCardlessProvider(client);
 });

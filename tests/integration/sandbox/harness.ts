@@ -19,6 +19,9 @@ export class TestClock {
 
 export const DAY_MS = 86_400_000;
 
+/** The origin of the app the harness plays, the only one its requisitions may redirect to. */
+export const TEST_APP_ORIGIN = "http://app.test";
+
 /** Starts a sandbox with a test clock; rate limits are off unless asked for. */
 export async function startHarness(options: SandboxServerOptions & { rateLimits?: boolean } = {}) {
   const clock = new TestClock();
@@ -28,6 +31,8 @@ export async function startHarness(options: SandboxServerOptions & { rateLimits?
     ...serverOptions,
     bank: {
       adminEnabled: true,
+      // The app these tests play: requisitions may only lead back to it.
+      redirectOrigins: [TEST_APP_ORIGIN],
       ...(rateLimits ? {} : { rateLimits: { accountSuccessLimit: false, company: false } }),
       ...serverOptions.bank,
     },

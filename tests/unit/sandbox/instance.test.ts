@@ -74,6 +74,28 @@ describe("the app's sandbox bank", () => {
     expect(page.status).toBe(200);
   });
 
+  it("lets requisitions lead back to APP_URL's origin only", async () => {
+    const access = await token();
+    const create = async (redirect: string) =>
+      handleAppSandboxRequest(
+        new Request(`${base}/requisitions/`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${access}` },
+          body: JSON.stringify({ redirect, institution_id: "SANDBOXFINANCE_SFIN0000" }),
+        }),
+      );
+    const refused = await create("https://evil.example/connections/callback");
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      redirect: {
+        summary: "Invalid redirect URI",
+        detail: "Redirect URI must lead back to the app (http://finboard.test:3000)",
+      },
+      status_code: 400,
+    });
+    expect((await create("http://finboard.test:3000/connections/callback")).status).toBe(201);
+  });
+
   it("is switched off (404) when GoCardless secrets are configured", async () => {
     process.env.GOCARDLESS_SECRET_ID = "real-id";
     process.env.GOCARDLESS_SECRET_KEY = "real-key";

@@ -43,7 +43,7 @@ async function createRequisition(call: ApiCall): Promise<Response> {
   if (body instanceof Response) return body;
   const { store } = call.bank;
   const state = store.state;
-  const checked = validateRequisitionBody(body, state);
+  const checked = validateRequisitionBody(body, state, call.bank.redirectOrigins(call.url));
   if (!checked.ok) return jsonResponse(400, checked.body);
   const { fields } = checked;
   const bank = fields.institution;

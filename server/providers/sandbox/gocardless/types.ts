@@ -23,6 +23,8 @@ export interface SandboxEnvironment {
   now(): Date;
   /** Origin (`http://host:port`) for consent links, logos and paging links of a request to `url`. */
   publicOrigin(url: URL): string;
+  /** Origins a requisition's `redirect` may lead to, for a request to `url` (the app's own). */
+  redirectOrigins(url: URL): readonly string[];
 }
 
 /** One routed API request. */
