@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Session } from "next-auth";
 import superjson from "superjson";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { appRouter, createCaller } from "@/server/api/root";
 import { createTRPCContext, type TRPCContext } from "@/server/api/trpc";
 import { createPrismaClient, getDb, type PrismaClient } from "@/server/db/client";
@@ -48,6 +48,93 @@ beforeAll(async () => {
 afterAll(async () => {
   await brokenDb.$disconnect();
   await testDb.drop();
+});
+
+/**
+ * Two banks, three accounts: "Acme Bank/Zebra", "Sandbox Finance/Current" and
+ * "Sandbox Finance/Savings" (returned, with the balance time it was given).
+ */
+async function seedAccounts(db: PrismaClient) {
+  const bank = await db.institution.create({
+    data: {
+      provider: "GOCARDLESS",
+      providerInstitutionId: "SANDBOXFINANCE_SFIN0000",
+      name: "Sandbox Finance",
+      countries: ["GB"],
+      transactionTotalDays: 730,
+      maxAccessValidForDays: 90,
+    },
+  });
+  const other = await db.institution.create({
+    data: {
+      provider: "GOCARDLESS",
+      providerInstitutionId: "ACME_BANK",
+      name: "Acme Bank",
+      countries: ["GB"],
+      transactionTotalDays: 90,
+      maxAccessValidForDays: 90,
+    },
+  });
+  const connection = await db.connection.create({
+    data: {
+      provider: "GOCARDLESS",
+      institutionId: bank.id,
+      reference: "ref-1",
+      status: "LINKED",
+    },
+  });
+  const otherConnection = await db.connection.create({
+    data: {
+      provider: "GOCARDLESS",
+      institutionId: other.id,
+      reference: "ref-2",
+      status: "LINKED",
+    },
+  });
+  const asOf = new Date("2026-11-26T08:30:00.000Z");
+  const savings = await db.account.create({
+    data: {
+      connectionId: connection.id,
+      provider: "GOCARDLESS",
+      providerAccountId: "acc-savings",
+      name: "Savings",
+      iban: "GB33 BUKB 2020 1555 5555 55",
+      currency: "GBP",
+      status: "READY",
+      currentBalance: "12345.6789",
+      availableBalance: "-0.0001",
+      balanceAsOf: asOf,
+    },
+  });
+  await db.account.create({
+    data: {
+      connectionId: connection.id,
+      provider: "GOCARDLESS",
+      providerAccountId: "acc-current",
+      name: "Current",
+      currency: "EUR",
+    },
+  });
+  await db.account.create({
+    data: {
+      connectionId: otherConnection.id,
+      provider: "GOCARDLESS",
+      providerAccountId: "acc-acme",
+      name: "Zebra",
+      iban: "DE89",
+      currency: "EUR",
+      status: "EXPIRED",
+      currentBalance: "100000000",
+    },
+  });
+  return { savings, asOf };
+}
+
+// Every test starts from no banks at all, whatever ran before it.
+beforeEach(async () => {
+  await testDb.db.account.deleteMany();
+  await testDb.db.connection.deleteMany();
+  await testDb.db.institution.deleteMany();
 });
 
 describe("health.check", () => {
@@ -114,78 +201,7 @@ describe("accounts", () => {
 
   it("lists standardised accounts with masked IBANs and decimal strings, by bank then name", async () => {
     const { db } = testDb;
-    const bank = await db.institution.create({
-      data: {
-        provider: "GOCARDLESS",
-        providerInstitutionId: "SANDBOXFINANCE_SFIN0000",
-        name: "Sandbox Finance",
-        countries: ["GB"],
-        transactionTotalDays: 730,
-        maxAccessValidForDays: 90,
-      },
-    });
-    const other = await db.institution.create({
-      data: {
-        provider: "GOCARDLESS",
-        providerInstitutionId: "ACME_BANK",
-        name: "Acme Bank",
-        countries: ["GB"],
-        transactionTotalDays: 90,
-        maxAccessValidForDays: 90,
-      },
-    });
-    const connection = await db.connection.create({
-      data: {
-        provider: "GOCARDLESS",
-        institutionId: bank.id,
-        reference: "ref-1",
-        status: "LINKED",
-      },
-    });
-    const otherConnection = await db.connection.create({
-      data: {
-        provider: "GOCARDLESS",
-        institutionId: other.id,
-        reference: "ref-2",
-        status: "LINKED",
-      },
-    });
-    const asOf = new Date("2026-11-26T08:30:00.000Z");
-    const savings = await db.account.create({
-      data: {
-        connectionId: connection.id,
-        provider: "GOCARDLESS",
-        providerAccountId: "acc-savings",
-        name: "Savings",
-        iban: "GB33 BUKB 2020 1555 5555 55",
-        currency: "GBP",
-        status: "READY",
-        currentBalance: "12345.6789",
-        availableBalance: "-0.0001",
-        balanceAsOf: asOf,
-      },
-    });
-    await db.account.create({
-      data: {
-        connectionId: connection.id,
-        provider: "GOCARDLESS",
-        providerAccountId: "acc-current",
-        name: "Current",
-        currency: "EUR",
-      },
-    });
-    await db.account.create({
-      data: {
-        connectionId: otherConnection.id,
-        provider: "GOCARDLESS",
-        providerAccountId: "acc-acme",
-        name: "Zebra",
-        iban: "DE89",
-        currency: "EUR",
-        status: "EXPIRED",
-        currentBalance: "100000000",
-      },
-    });
+    const { savings, asOf } = await seedAccounts(db);
 
     const api = createCaller(context(db, OWNER_SESSION));
     const accounts = await api.accounts.list();
@@ -245,6 +261,7 @@ describe("accounts", () => {
   });
 
   it("sends Dates through superjson over HTTP", async () => {
+    await seedAccounts(testDb.db);
     const response = await http("accounts.list", context(testDb.db, OWNER_SESSION));
     expect(response.status).toBe(200);
     const accounts = superjson.deserialize<Array<{ balanceAsOf: Date | null }>>(
@@ -277,6 +294,7 @@ describe("createTRPCContext", () => {
   it("carries the request's session, the shared client and the headers", async () => {
     vi.stubEnv("DATABASE_URL", testDb.url);
     sessionFromNext.current = OWNER_SESSION;
+    await seedAccounts(testDb.db);
     const headers = new Headers({ "x-forwarded-for": "203.0.113.1" });
     try {
       const ctx = await createTRPCContext({ headers });
