@@ -28,23 +28,36 @@ export async function createTRPCContext(opts: { headers: Headers }): Promise<TRP
 
 // ───────────────────────────── 2. initialisation ─────────────────────────────
 
+/** One line for a zod failure: "field: problem; other.field: problem" (at most five). */
+export function describeInputProblems(error: ZodError): string {
+  const lines = error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ` : "") + issue.message);
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : "";
+  return `${lines.join("; ")}${more}`;
+}
+
 const t = initTRPC.context<TRPCContext>().create({
   // Dates, decimals-as-strings and undefined survive the trip to the browser.
   transformer: superjson,
   isDev: process.env.NODE_ENV === "development",
   errorFormatter({ shape, error }) {
-    // Invalid input comes back as 400 BAD_REQUEST with one list of messages per field.
+    // Invalid input comes back as 400 BAD_REQUEST with a short readable message ("id: must be
+    // an account id (UUID)") and, for forms, one list of messages per field.
     const zodError =
-      error.code === "BAD_REQUEST" && error.cause instanceof ZodError
-        ? z.flattenError(error.cause)
-        : null;
+      error.code === "BAD_REQUEST" && error.cause instanceof ZodError ? error.cause : null;
     // An unexpected failure's message may hold internals (SQL, paths): keep it in the log.
     const hideMessage =
       error.code === "INTERNAL_SERVER_ERROR" && process.env.NODE_ENV === "production";
+    const message = zodError
+      ? describeInputProblems(zodError)
+      : hideMessage
+        ? "Something went wrong on the server."
+        : shape.message;
     return {
       ...shape,
-      message: hideMessage ? "Something went wrong on the server." : shape.message,
-      data: { ...shape.data, zodError },
+      message,
+      data: { ...shape.data, zodError: zodError ? z.flattenError(zodError) : null },
     };
   },
 });
@@ -57,11 +70,31 @@ export const createTRPCRouter = t.router;
 
 // ───────────────────────────── 3. procedures ─────────────────────────────
 
+/**
+ * Input the server cannot even read (malformed JSON, or superjson metadata so deeply nested that
+ * decoding it overflows the stack) is the caller's mistake: 400, never a 500.
+ */
+const readableInput = t.middleware(({ getRawInput, next }) =>
+  next({
+    getRawInput: async () => {
+      try {
+        return await getRawInput();
+      } catch (cause) {
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: "The input could not be read.",
+          cause,
+        });
+      }
+    },
+  }),
+);
+
 /** Open to anyone, signed in or not. */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(readableInput);
 
 /** Needs a session; answers 401 UNAUTHORIZED without one. `ctx.session` is then non-null. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session?.user) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   }

@@ -1,20 +1,8 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "@/server/api/root";
+import { handleTRPCRequest } from "@/server/api/http";
 import { createTRPCContext } from "@/server/api/trpc";
 
-function handler(req: Request) {
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: () => createTRPCContext({ headers: req.headers }),
-    onError({ path, error }) {
-      // Client mistakes (400, 401, 404) are answered, not logged; server faults are logged.
-      if (error.code === "INTERNAL_SERVER_ERROR") {
-        console.error(`[trpc] ${path ?? "<no path>"} failed:`, error.cause ?? error);
-      }
-    },
-  });
+function handler(request: Request): Promise<Response> {
+  return handleTRPCRequest(request, () => createTRPCContext({ headers: request.headers }));
 }
 
 export { handler as GET, handler as POST };
