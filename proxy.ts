@@ -2,7 +2,17 @@ import { NextResponse, type NextRequest } from "next/server";
 import { auth } from "@/server/auth";
 import { decideAccess, isPublicPath } from "@/server/auth/access";
 import { ownerExists } from "@/server/auth/owner";
+import { getConfig } from "@/server/config";
 import { getDb } from "@/server/db/client";
+import {
+  contentSecurityPolicy,
+  createNonce,
+  NONCE_HEADER,
+  securityHeaders,
+} from "@/server/http/security-headers";
+import { isStaticAssetPath } from "@/server/http/static-assets";
+import { isCrossOriginServerAction } from "@/server/http/server-action-origin";
+import { trailingSlashRedirect } from "@/server/http/trailing-slash";
 
 const guard = auth(async (request) => {
   const decision = await decideAccess({
@@ -14,43 +24,67 @@ const guard = auth(async (request) => {
     ownerExists: () => ownerExists(getDb()),
   });
   if (decision.action === "redirect") {
-    return NextResponse.redirect(new URL(decision.to, request.nextUrl));
+    return NextResponse.redirect(new URL(decision.to, request.url));
   }
-  return NextResponse.next();
+  return undefined;
 });
 
-/**
- * Guards every page (Next 16 runs this in the Node.js runtime): first run → /setup, then
- * /login without a session. The rules live in server/auth/access.ts.
- */
-export async function proxy(request: NextRequest): Promise<Response> {
+/** Passes the request on, with the nonce where Next (and route handlers) look for it. */
+function passOn(request: NextRequest, nonce: string, policy: string): NextResponse {
+  const headers = new Headers(request.headers);
+  headers.set(NONCE_HEADER, nonce);
+  // Next reads the nonce for its own scripts from the request's CSP header.
+  headers.set("content-security-policy", policy);
+  return NextResponse.next({ request: { headers } });
+}
+
+async function answer(request: NextRequest, nonce: string, policy: string): Promise<Response> {
   const { pathname } = request.nextUrl;
-  // next.config.ts turns Next's own trailing-slash redirect off for the sandbox bank's API;
-  // the app's pages keep one canonical, slash-less address.
-  if (pathname.length > 1 && pathname.endsWith("/") && !pathname.startsWith("/sandbox-bank/")) {
-    const url = request.nextUrl.clone();
-    url.pathname = pathname.replace(/\/+$/, "") || "/";
-    return NextResponse.redirect(url, 308);
+  const canonical = trailingSlashRedirect(request.url);
+  if (canonical) return NextResponse.redirect(canonical, 308);
+  if (isCrossOriginServerAction({ method: request.method, pathname, headers: request.headers })) {
+    return new NextResponse("This form was not sent from finboard's own pages.\n", {
+      status: 403,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
   }
   // Public paths answer for themselves; skip Auth.js's session read (and its cookies) there.
-  if (isPublicPath(pathname)) return NextResponse.next();
+  if (isPublicPath(pathname) || isStaticAssetPath(pathname)) return passOn(request, nonce, policy);
   // The wrapper is typed as a route handler; a proxy has no route params to pass it.
-  const response = (await guard(request, { params: Promise.resolve({}) })) ?? NextResponse.next();
+  const guarded = await guard(request, { params: Promise.resolve({}) });
+  // Auth.js answers "go on" with its own NextResponse.next(), which would not carry the nonce.
+  const response = guarded?.headers.has("location") ? guarded : passOn(request, nonce, policy);
   // Auth.js re-issues the session cookie on every check it makes here. Drop that: a response to
   // a request sent just before sign-out (a link prefetch, say) would arrive after the sign-out
   // and put the cookie back. The session therefore lasts its maxAge from sign-in.
-  const keep = response.headers
-    .getSetCookie()
-    .filter((cookie) => !/^(__Secure-)?authjs\.session-token/.test(cookie));
+  const keep = (guarded?.headers.getSetCookie() ?? []).filter(
+    (cookie) => !/^(__Secure-)?authjs\.session-token/.test(cookie),
+  );
   response.headers.delete("set-cookie");
   for (const cookie of keep) response.headers.append("set-cookie", cookie);
   return response;
 }
 
-export const config = {
-  // Everything except build output and static files (icon, public/ assets such as DuckDB's
-  // wasm bundles). Route handlers outside tRPC must still check `auth()` themselves.
-  matcher: [
-    "/((?!_next/static|_next/image|favicon\\.ico|icon\\.svg|.*\\.(?:svg|png|ico|wasm|js|css)$).*)",
-  ],
-};
+/**
+ * Runs before every request (Next 16 runs it in the Node.js runtime): canonical addresses,
+ * the cross-site server-action refusal, the page guard (first run → /setup, then /login without
+ * a session; rules in server/auth/access.ts), and the security headers of
+ * server/http/security-headers.ts on every response.
+ */
+export async function proxy(request: NextRequest): Promise<Response> {
+  const options = {
+    pathname: request.nextUrl.pathname,
+    nonce: createNonce(),
+    development: process.env.NODE_ENV === "development",
+    https: getConfig().appUrl.startsWith("https:"),
+  };
+  const response = await answer(request, options.nonce, contentSecurityPolicy(options));
+  for (const [name, value] of Object.entries(securityHeaders(options))) {
+    response.headers.set(name, value);
+  }
+  return response;
+}
+
+// No matcher: the proxy runs for every request, build output and static files included, so
+// every response carries the security headers. Route handlers outside tRPC must still check
+// `auth()` themselves.

@@ -13,9 +13,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     env: { NEXT_TELEMETRY_DISABLED: "1" },
+    // next-auth imports "next/server" without its extension, which Node's ESM loader refuses;
+    // processed by Vite instead, it loads, so proxy.ts runs in tests with the real Auth.js.
+    server: { deps: { inline: ["next-auth"] } },
     coverage: {
       provider: "v8",
-      include: ["server/**/*.ts", "analytics/**/*.ts"],
+      include: ["server/**/*.ts", "analytics/**/*.ts", "proxy.ts"],
       exclude: [
         // Next.js-only glue, exercised by the Playwright suite rather than vitest.
         "server/**/*.d.ts",
