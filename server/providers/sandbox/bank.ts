@@ -7,7 +7,7 @@
  * the consent screen, the logos or the admin endpoint.
  */
 import { handleAdminRequest } from "./admin";
-import { renderLogo } from "./consent-page";
+import { CONSENT_STYLESHEET, CONSENT_STYLESHEET_PATH, renderLogo } from "./consent-page";
 import { handleConsentRequest } from "./consent";
 import type { SandboxFaults } from "./faults";
 import type { SandboxProfile } from "./generator";
@@ -114,7 +114,8 @@ export class SandboxBank implements SandboxEnvironment {
 
   /**
    * Answers one HTTP request: API calls under `…/api/v2/`, the consent screen under
-   * `/sandbox-bank/consent/<linkId>`, logos under `/sandbox-bank/logos/<id>.svg`, and (when
+   * `/sandbox-bank/consent/<linkId>` and its stylesheet, logos under
+   * `/sandbox-bank/logos/<id>.svg`, and (when
    * enabled) `/sandbox-bank/admin/faults`.
    */
   async handle(request: Request): Promise<Response> {
@@ -135,6 +136,14 @@ export class SandboxBank implements SandboxEnvironment {
     if (institution) {
       return new Response(renderLogo(institution), {
         headers: { "content-type": "image/svg+xml", "cache-control": "public, max-age=86400" },
+      });
+    }
+    if (url.pathname.endsWith(CONSENT_STYLESHEET_PATH)) {
+      return new Response(CONSENT_STYLESHEET, {
+        headers: {
+          "content-type": "text/css; charset=utf-8",
+          "cache-control": "public, max-age=86400",
+        },
       });
     }
     const admin = /\/sandbox-bank\/admin\/(faults|rate-limits)\/?$/.exec(url.pathname);

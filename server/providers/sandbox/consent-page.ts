@@ -1,6 +1,7 @@
 /**
- * HTML of the sandbox bank's hosted consent screen and of its logos: plain, self-contained markup
- * (no scripts, fonts or external assets).
+ * HTML of the sandbox bank's hosted consent screen and of its logos: plain markup and one
+ * stylesheet of its own (no scripts, fonts or other assets, nothing inline), so it works under
+ * the app's strict Content-Security-Policy.
  */
 import type { AccountTemplate, SandboxInstitution } from "./institutions";
 import { escapeHtml } from "./responses";
@@ -17,6 +18,22 @@ export interface ConsentPageModel {
   selectableAccounts?: readonly AccountTemplate[];
   error?: string;
 }
+
+/** Where the bank serves {@link CONSENT_STYLESHEET}. */
+export const CONSENT_STYLESHEET_PATH = "/sandbox-bank/assets/consent.css";
+
+/** The consent screen's styles, served as a file: a CSP without 'unsafe-inline' allows that. */
+export const CONSENT_STYLESHEET = `body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;padding:2rem;color:#1d2330}
+main{max-width:32rem;margin:0 auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 1px 4px #0002}
+h1{font-size:1.4rem;margin-top:0}
+fieldset{border:1px solid #ccd;border-radius:8px;margin:1rem 0;padding:.75rem 1rem}
+label{display:block;margin:.4rem 0}
+.actions{display:flex;gap:1rem;margin-top:1.5rem}
+button{font-size:1rem;padding:.6rem 1.4rem;border-radius:8px;border:1px solid #889;cursor:pointer}
+button[value=approve]{background:#1f6f43;color:#fff;border-color:#1f6f43}
+.error{color:#a3261b}
+small{color:#667}
+`;
 
 function maskIban(iban: string): string {
   return `${iban.slice(0, 4)} •••• ${iban.slice(-4)}`;
@@ -40,18 +57,7 @@ export function renderConsentPage(model: ConsentPageModel): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(institution.name)} — sandbox consent</title>
-<style>
-body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;padding:2rem;color:#1d2330}
-main{max-width:32rem;margin:0 auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 1px 4px #0002}
-h1{font-size:1.4rem;margin-top:0}
-fieldset{border:1px solid #ccd;border-radius:8px;margin:1rem 0;padding:.75rem 1rem}
-label{display:block;margin:.4rem 0}
-.actions{display:flex;gap:1rem;margin-top:1.5rem}
-button{font-size:1rem;padding:.6rem 1.4rem;border-radius:8px;border:1px solid #889;cursor:pointer}
-button[value=approve]{background:#1f6f43;color:#fff;border-color:#1f6f43}
-.error{color:#a3261b}
-small{color:#667}
-</style>
+<link rel="stylesheet" href="${CONSENT_STYLESHEET_PATH}">
 </head>
 <body>
 <main>
@@ -77,14 +83,27 @@ ${accounts}
 `;
 }
 
+/** A short page with a message, in the consent screen's look. */
+function messagePage(title: string, heading: string, text: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="${CONSENT_STYLESHEET_PATH}"></head><body><main><h1>${escapeHtml(heading)}</h1><p>${escapeHtml(text)}</p></main></body></html>`;
+}
+
 /** A page for a link that does not exist. */
 export function renderUnknownLinkPage(): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link not found</title></head><body><main><h1>This consent link is not valid</h1><p>Ask the app to start linking your bank again.</p></main></body></html>`;
+  return messagePage(
+    "Link not found",
+    "This consent link is not valid",
+    "Ask the app to start linking your bank again.",
+  );
 }
 
 /** A page for a link whose requisition would send the browser somewhere other than the app. */
 export function renderUnusableLinkPage(): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link cannot be used</title></head><body><main><h1>This consent link cannot be used</h1><p>It does not lead back to this app. Ask the app to start linking your bank again.</p></main></body></html>`;
+  return messagePage(
+    "Link cannot be used",
+    "This consent link cannot be used",
+    "It does not lead back to this app. Ask the app to start linking your bank again.",
+  );
 }
 
 /** A logo for an institution: its initials on a colour derived from its id. */

@@ -98,6 +98,30 @@ describe("hosted consent page", () => {
     ]);
   });
 
+  it("works under a strict Content-Security-Policy: no inline script, style or handler", async () => {
+    const req = await requisition({
+      institution_id: "BRIGHTWATER_BRWTGB2L",
+      account_selection: true,
+    });
+    const unknown = `${h.server.origin}/sandbox-bank/consent/${crypto.randomUUID()}`;
+    const pages = [
+      await (await fetch(req.link)).text(),
+      (await h.consent(req.link, "action=dance")).text,
+      await (await fetch(unknown)).text(),
+    ];
+    for (const html of pages) {
+      expect(html).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=|javascript:/i);
+    }
+    const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(pages[0] ?? "")?.[1];
+    expect(stylesheet).toBe("/sandbox-bank/assets/consent.css");
+    const css = await fetch(new URL(stylesheet as string, h.server.origin));
+    expect(css.status).toBe(200);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(await css.text()).toContain("button[value=approve]");
+    const missing = await fetch(new URL("/sandbox-bank/assets/other.css", h.server.origin));
+    expect(missing.status).toBe(404);
+  });
+
   it("answers 404 for an unknown link and 405 for other methods", async () => {
     const unknown = await fetch(`${h.server.origin}/sandbox-bank/consent/${crypto.randomUUID()}`);
     expect(unknown.status).toBe(404);
