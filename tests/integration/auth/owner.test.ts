@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  bumpSessionVersion,
   createOwner,
+  currentSessionVersion,
   findOwnerByEmail,
   OwnerAlreadyExistsError,
   ownerExists,
@@ -113,5 +115,83 @@ describe("owner bootstrap inside the caller's transaction", () => {
     );
     expect(owner.email).toBe("kept@example.test");
     expect(await db.user.count()).toBe(1);
+  });
+});
+
+describe("exactly one owner, whatever the isolation level", () => {
+  it.each(["RepeatableRead", "Serializable"] as const)(
+    "lets one of several overlapping %s set-ups win, the others get OwnerAlreadyExistsError",
+    async (isolationLevel) => {
+      const testDb = await createTestDatabase();
+      const racers = 3;
+      // Every transaction takes its snapshot (an empty user table) before any of them creates
+      // the owner: a lock-then-check alone cannot see the winner from such a snapshot.
+      let arrived = 0;
+      let release = () => {};
+      const everyoneHasASnapshot = new Promise<void>((resolve) => (release = resolve));
+      try {
+        const results = await Promise.allSettled(
+          Array.from({ length: racers }, (_, i) =>
+            testDb.db.$transaction(
+              async (tx) => {
+                expect(await ownerExists(tx)).toBe(false);
+                if (++arrived === racers) release();
+                await everyoneHasASnapshot;
+                return createOwner(tx, { email: `racer${i}@example.test`, password: PASSWORD });
+              },
+              { isolationLevel, timeout: 20_000 },
+            ),
+          ),
+        );
+        const losers = results.filter((result) => result.status === "rejected");
+        expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+        for (const loser of losers) {
+          expect((loser as PromiseRejectedResult).reason).toBeInstanceOf(OwnerAlreadyExistsError);
+        }
+        expect(await testDb.db.user.count()).toBe(1);
+      } finally {
+        await testDb.drop();
+      }
+    },
+  );
+
+  it("refuses a second row even when written behind the application's back", async () => {
+    const testDb = await createTestDatabase();
+    try {
+      await createOwner(testDb.db, { email: "owner@example.test", password: PASSWORD });
+      const insert = (singleton: string) =>
+        testDb.db.$executeRawUnsafe(
+          `INSERT INTO auth."user" (id, email, password_hash, singleton, updated_at)
+           VALUES (gen_random_uuid(), 'second@example.test', 'x', ${singleton}, now())`,
+        );
+      await expect(insert("true")).rejects.toThrow(/user_singleton_key/);
+      await expect(insert("false")).rejects.toThrow(/user_singleton_check/);
+    } finally {
+      await testDb.drop();
+    }
+  });
+});
+
+describe("session versions", () => {
+  let testDb: TestDatabase;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await testDb.drop();
+  });
+
+  it("start at 0 and go up by one on each bump; a missing owner has none", async () => {
+    const { db } = testDb;
+    const owner = await createOwner(db, { email: "owner@example.test", password: PASSWORD });
+    expect(await currentSessionVersion(db, owner.id)).toBe(0);
+    await bumpSessionVersion(db, owner.id);
+    await bumpSessionVersion(db, owner.id);
+    expect(await currentSessionVersion(db, owner.id)).toBe(2);
+    const nobody = "00000000-0000-4000-8000-000000000000";
+    await bumpSessionVersion(db, nobody); // a no-op, not an error
+    expect(await currentSessionVersion(db, nobody)).toBeNull();
   });
 });
