@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { trustProxySchema } from "@/server/auth/client-address";
 
 /**
  * Every environment variable finboard reads, parsed once with zod.
@@ -33,6 +34,10 @@ const configSchema = z.object({
   EMBEDDED_PG_PORT: port.optional(),
   /** HTTP port of the web app. */
   PORT: port.default(3000),
+  /** Address the web app listens on; only this machine by default (0.0.0.0 or :: expose it). */
+  HOST: optionalString.default("127.0.0.1"),
+  /** Which reverse proxies may state the client's address in X-Forwarded-For (none by default). */
+  TRUST_PROXY: trustProxySchema,
   /** Public base URL of the app (bank redirects come back here). */
   APP_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
   /** Secret for session tokens; generated into FINBOARD_DATA_DIR when unset. */

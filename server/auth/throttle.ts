@@ -45,21 +45,6 @@ export function normaliseIp(raw: string | null | undefined): string {
   return "unknown";
 }
 
-/**
- * The client address of a request. Next.js sets `x-forwarded-for` to the socket address when
- * no proxy did; a reverse proxy appends the address it saw, so the right-most entry is the one
- * the nearest (trusted) hop vouches for. Left-hand entries are whatever the client claimed.
- */
-export function clientIp(headers: Headers): string {
-  const forwarded = headers.get("x-forwarded-for");
-  const last = forwarded
-    ?.split(",")
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== "")
-    .at(-1);
-  return normaliseIp(last ?? headers.get("x-real-ip"));
-}
-
 /** The throttle key: sha256 (hex) of the normalised IP and the lower-cased email. */
 export function throttleKey(ip: string, email: string): string {
   return createHash("sha256")
@@ -82,36 +67,56 @@ export async function checkThrottle(
   return { blocked: true, retryAfterSeconds: Math.ceil(waitMs / 1000) };
 }
 
+/** The outcome of {@link claimAttempt}. */
+export type AttemptClaim =
+  | { allowed: true; attempts: number; blockSeconds: number }
+  | { allowed: false; retryAfterSeconds: number };
+
 /**
- * Records one failed attempt for a key and blocks it for {@link blockSecondsAfter} the new
- * failure count. The increment is a single upsert, so concurrent failures are all counted.
- * Returns the failure count and the block length in seconds (0 when not blocked).
+ * Counts one sign-in attempt for a key BEFORE its password is checked, in one atomic statement:
+ * while the key is blocked nothing changes and the attempt is refused; otherwise the count goes
+ * up (a quiet day resets it to 1) and the key is blocked for {@link blockSecondsAfter} the new
+ * count. Concurrent attempts queue on the row, so a burst gets at most
+ * {@link FREE_ATTEMPTS} + 1 password checks before the block, then one per block. A successful
+ * sign-in clears the key ({@link clearThrottle}), so only failures stay counted.
  */
-export async function recordFailedAttempt(
+export async function claimAttempt(
   db: Db,
   key: string,
   now: Date = new Date(),
-): Promise<{ failures: number; blockSeconds: number }> {
+): Promise<AttemptClaim> {
   const forgetBefore = new Date(now.getTime() - FAILURE_MEMORY_MS);
   // Keys quiet for longer than the memory would start from zero anyway: drop them so the table
   // stays as small as the recent failures (it is tiny, a scan is cheap).
   await db.loginThrottle.deleteMany({
     where: { lastFailureAt: { lt: forgetBefore }, key: { not: key } },
   });
-  const [row] = await db.$queryRaw<{ failures: number }[]>`
-    INSERT INTO auth.login_throttle AS t (key, failures, last_failure_at)
-    VALUES (${key}, 1, ${now})
+  // The WHERE on the conflict branch skips a blocked key: no row is returned, nothing changes.
+  // The block length repeats blockSecondsAfter() in SQL so that count and block are one write.
+  const rows = await db.$queryRaw<{ attempts: number }[]>`
+    INSERT INTO auth.login_throttle AS t (key, failures, last_failure_at, blocked_until)
+    VALUES (${key}, 1, ${now}, NULL)
     ON CONFLICT (key) DO UPDATE SET
       failures = CASE WHEN t.last_failure_at < ${forgetBefore} THEN 1 ELSE t.failures + 1 END,
-      last_failure_at = EXCLUDED.last_failure_at
-    RETURNING failures`;
-  const failures = row?.failures ?? 1;
-  const blockSeconds = blockSecondsAfter(failures);
-  await db.loginThrottle.update({
-    where: { key },
-    data: { blockedUntil: blockSeconds > 0 ? new Date(now.getTime() + blockSeconds * 1000) : null },
-  });
-  return { failures, blockSeconds };
+      last_failure_at = EXCLUDED.last_failure_at,
+      blocked_until = CASE
+        WHEN t.last_failure_at < ${forgetBefore} OR t.failures + 1 <= ${FREE_ATTEMPTS} THEN NULL
+        ELSE ${now}::timestamptz + make_interval(
+          secs => LEAST(power(2, t.failures + 1 - ${FREE_ATTEMPTS}), ${MAX_BLOCK_SECONDS}))
+      END
+    WHERE t.blocked_until IS NULL OR t.blocked_until <= ${now}
+    RETURNING failures AS attempts`;
+  const claimed = rows[0];
+  if (claimed) {
+    return {
+      allowed: true,
+      attempts: claimed.attempts,
+      blockSeconds: blockSecondsAfter(claimed.attempts),
+    };
+  }
+  // Refused: read the block only to phrase the wait (the decision above was already atomic).
+  const state = await checkThrottle(db, key, now);
+  return { allowed: false, retryAfterSeconds: state.blocked ? state.retryAfterSeconds : 1 };
 }
 
 /** Forgets a key's failures (after a successful sign-in). */

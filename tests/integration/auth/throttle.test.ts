@@ -6,13 +6,15 @@ import {
   SIGN_IN_FAILED_MESSAGE,
   tooManyAttemptsMessage,
 } from "@/server/auth/sign-in";
+import { CLIENT_ADDRESS_HEADER } from "@/server/auth/client-address";
+import { verifyPassword } from "@/server/auth/password";
 import {
   checkThrottle,
+  claimAttempt,
   clearThrottle,
   FAILURE_MEMORY_MS,
   FREE_ATTEMPTS,
   MAX_BLOCK_SECONDS,
-  recordFailedAttempt,
   throttleKey,
 } from "@/server/auth/throttle";
 import { createPrismaClient } from "@/server/db/client";
@@ -40,29 +42,51 @@ beforeEach(async () => {
 });
 
 describe("throttle store", () => {
-  it("counts failures, then blocks for exponentially growing delays", async () => {
+  it("counts attempts, then blocks for exponentially growing delays", async () => {
     const { db } = testDb;
     const key = throttleKey(IP, EMAIL);
     const blocks: number[] = [];
+    let clock = 0;
     for (let i = 1; i <= FREE_ATTEMPTS + 4; i++) {
-      const { failures, blockSeconds } = await recordFailedAttempt(db, key, T0);
-      expect(failures).toBe(i);
-      blocks.push(blockSeconds);
+      const claim = await claimAttempt(db, key, at(clock));
+      expect(claim).toMatchObject({ allowed: true, attempts: i });
+      if (claim.allowed) blocks.push(claim.blockSeconds);
+      clock += claim.allowed ? claim.blockSeconds : 0;
     }
     expect(blocks).toEqual([...Array(FREE_ATTEMPTS).fill(0), 2, 4, 8, 16]);
-    expect(await checkThrottle(db, key, T0)).toEqual({ blocked: true, retryAfterSeconds: 16 });
-    expect(await checkThrottle(db, key, at(15.2))).toEqual({ blocked: true, retryAfterSeconds: 1 });
-    expect(await checkThrottle(db, key, at(16))).toEqual({ blocked: false });
+    const blockedAt = clock - 16;
+    expect(await checkThrottle(db, key, at(blockedAt))).toEqual({
+      blocked: true,
+      retryAfterSeconds: 16,
+    });
+    expect(await checkThrottle(db, key, at(blockedAt + 15.2))).toEqual({
+      blocked: true,
+      retryAfterSeconds: 1,
+    });
+    expect(await checkThrottle(db, key, at(blockedAt + 16))).toEqual({ blocked: false });
+  });
+
+  it("refuses an attempt while blocked without counting it", async () => {
+    const { db } = testDb;
+    const key = throttleKey(IP, EMAIL);
+    for (let i = 0; i <= FREE_ATTEMPTS; i++) await claimAttempt(db, key, T0);
+    expect(await claimAttempt(db, key, at(0.5))).toEqual({ allowed: false, retryAfterSeconds: 2 });
+    const row = await db.loginThrottle.findUniqueOrThrow({ where: { key } });
+    expect(row.failures).toBe(FREE_ATTEMPTS + 1);
+    expect(row.blockedUntil?.toISOString()).toBe(at(2).toISOString());
   });
 
   it("caps the block at 15 minutes", async () => {
     const key = throttleKey(IP, EMAIL);
+    let clock = 0;
     let last = 0;
     for (let i = 0; i < FREE_ATTEMPTS + 20; i++) {
-      last = (await recordFailedAttempt(testDb.db, key, T0)).blockSeconds;
+      const claim = await claimAttempt(testDb.db, key, at(clock));
+      last = claim.allowed ? claim.blockSeconds : -1;
+      clock += last;
     }
     expect(last).toBe(MAX_BLOCK_SECONDS);
-    expect(await checkThrottle(testDb.db, key, T0)).toEqual({
+    expect(await checkThrottle(testDb.db, key, at(clock - MAX_BLOCK_SECONDS))).toEqual({
       blocked: true,
       retryAfterSeconds: MAX_BLOCK_SECONDS,
     });
@@ -70,7 +94,7 @@ describe("throttle store", () => {
 
   it("persists in Postgres: a second connection (another server process) sees the block", async () => {
     const key = throttleKey(IP, EMAIL);
-    for (let i = 0; i <= FREE_ATTEMPTS; i++) await recordFailedAttempt(testDb.db, key, T0);
+    for (let i = 0; i <= FREE_ATTEMPTS; i++) await claimAttempt(testDb.db, key, T0);
     const other = createPrismaClient(testDb.url);
     try {
       expect(await checkThrottle(other, key, T0)).toEqual({ blocked: true, retryAfterSeconds: 2 });
@@ -82,30 +106,35 @@ describe("throttle store", () => {
     }
   });
 
-  it("counts concurrent failures without losing any", async () => {
+  it("lets exactly FREE_ATTEMPTS + 1 of many concurrent claims through", async () => {
     const key = throttleKey(IP, EMAIL);
-    await Promise.all(Array.from({ length: 8 }, () => recordFailedAttempt(testDb.db, key, T0)));
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, () => claimAttempt(testDb.db, key, T0)),
+    );
+    expect(claims.filter((claim) => claim.allowed)).toHaveLength(FREE_ATTEMPTS + 1);
     const row = await testDb.db.loginThrottle.findUniqueOrThrow({ where: { key } });
-    expect(row.failures).toBe(8);
+    expect(row.failures).toBe(FREE_ATTEMPTS + 1);
   });
 
   it("forgets failures after a quiet day", async () => {
     const key = throttleKey(IP, EMAIL);
-    for (let i = 0; i < FREE_ATTEMPTS; i++) await recordFailedAttempt(testDb.db, key, T0);
-    const later = new Date(T0.getTime() + FAILURE_MEMORY_MS + 1000);
-    expect(await recordFailedAttempt(testDb.db, key, later)).toEqual({
-      failures: 1,
+    for (let i = 0; i <= FREE_ATTEMPTS + 3; i++) await claimAttempt(testDb.db, key, at(i * 100));
+    const later = at((FREE_ATTEMPTS + 3) * 100 + FAILURE_MEMORY_MS / 1000 + 1);
+    expect(await claimAttempt(testDb.db, key, later)).toEqual({
+      allowed: true,
+      attempts: 1,
       blockSeconds: 0,
     });
+    expect(await checkThrottle(testDb.db, key, later)).toEqual({ blocked: false });
   });
 
   it("prunes other keys once they are older than the failure memory", async () => {
     const stale = throttleKey("198.51.100.1", EMAIL);
     const recent = throttleKey("198.51.100.2", EMAIL);
     const current = throttleKey(IP, EMAIL);
-    await recordFailedAttempt(testDb.db, stale, T0);
-    await recordFailedAttempt(testDb.db, recent, at(FAILURE_MEMORY_MS / 1000 - 60));
-    await recordFailedAttempt(testDb.db, current, at(FAILURE_MEMORY_MS / 1000 + 1));
+    await claimAttempt(testDb.db, stale, T0);
+    await claimAttempt(testDb.db, recent, at(FAILURE_MEMORY_MS / 1000 - 60));
+    await claimAttempt(testDb.db, current, at(FAILURE_MEMORY_MS / 1000 + 1));
     const keys = (await testDb.db.loginThrottle.findMany({ select: { key: true } })).map(
       (r) => r.key,
     );
@@ -114,7 +143,7 @@ describe("throttle store", () => {
 
   it("clears a key", async () => {
     const key = throttleKey(IP, EMAIL);
-    for (let i = 0; i <= FREE_ATTEMPTS; i++) await recordFailedAttempt(testDb.db, key, T0);
+    for (let i = 0; i <= FREE_ATTEMPTS; i++) await claimAttempt(testDb.db, key, T0);
     await clearThrottle(testDb.db, key);
     expect(await checkThrottle(testDb.db, key, T0)).toEqual({ blocked: false });
     expect(await testDb.db.loginThrottle.count()).toBe(0);
@@ -127,21 +156,47 @@ describe("attemptSignIn", () => {
     const result = await attemptSignIn(
       testDb.db,
       { email: "Owner@Example.test", password: PASSWORD, ip: IP },
-      T0,
+      { now: T0 },
     );
-    expect(result).toEqual({ ok: true, owner: { id: expect.any(String), email: EMAIL } });
+    expect(result).toEqual({
+      ok: true,
+      owner: { id: expect.any(String), email: EMAIL, sessionVersion: 0 },
+    });
+  });
+
+  it("checks at most FREE_ATTEMPTS + 1 passwords of 40 concurrent wrong guesses", async () => {
+    let checks = 0;
+    const verify: typeof verifyPassword = (hash, password) => {
+      checks++;
+      return verifyPassword(hash, password);
+    };
+    const guesses = Array.from({ length: 40 }, (_, i) =>
+      attemptSignIn(
+        testDb.db,
+        { email: EMAIL, password: `wrong guess ${i}`, ip: IP },
+        { now: T0, verify },
+      ),
+    );
+    const results = await Promise.all(guesses);
+    expect(checks).toBe(FREE_ATTEMPTS + 1);
+    expect(
+      results.filter((result) => result.ok === false && result.reason === "invalid"),
+    ).toHaveLength(FREE_ATTEMPTS + 1);
+    expect(results.filter((result) => !result.ok && result.reason === "throttled")).toHaveLength(
+      40 - FREE_ATTEMPTS - 1,
+    );
   });
 
   it("answers a wrong password and an unknown email the same way", async () => {
     const wrongPassword = await attemptSignIn(
       testDb.db,
       { email: EMAIL, password: "wrong password entirely", ip: IP },
-      T0,
+      { now: T0 },
     );
     const unknownEmail = await attemptSignIn(
       testDb.db,
       { email: "nobody@example.test", password: PASSWORD, ip: IP },
-      T0,
+      { now: T0 },
     );
     expect(wrongPassword).toEqual({ ok: false, reason: "invalid" });
     expect(unknownEmail).toEqual(wrongPassword);
@@ -154,9 +209,9 @@ describe("attemptSignIn", () => {
     const { db } = testDb;
     const wrong = { email: EMAIL, password: "wrong password entirely", ip: IP };
     for (let i = 0; i <= FREE_ATTEMPTS; i++) {
-      expect(await attemptSignIn(db, wrong, T0)).toEqual({ ok: false, reason: "invalid" });
+      expect(await attemptSignIn(db, wrong, { now: T0 })).toEqual({ ok: false, reason: "invalid" });
     }
-    const blocked = await attemptSignIn(db, { ...wrong, password: PASSWORD }, at(1));
+    const blocked = await attemptSignIn(db, { ...wrong, password: PASSWORD }, { now: at(1) });
     expect(blocked).toEqual({ ok: false, reason: "throttled", retryAfterSeconds: 1 });
     // A blocked attempt is not another failure: the count and the block stay as they were.
     const row = await db.loginThrottle.findUniqueOrThrow({
@@ -167,11 +222,20 @@ describe("attemptSignIn", () => {
 
     // Another address is not blocked by this one's failures.
     expect(
-      (await attemptSignIn(db, { ...wrong, password: PASSWORD, ip: "198.51.100.1" }, at(1))).ok,
+      (
+        await attemptSignIn(
+          db,
+          { ...wrong, password: PASSWORD, ip: "198.51.100.1" },
+          { now: at(1) },
+        )
+      ).ok,
     ).toBe(true);
 
     // Once the block ends, the next failure waits twice as long.
-    expect(await attemptSignIn(db, wrong, at(2))).toEqual({ ok: false, reason: "invalid" });
+    expect(await attemptSignIn(db, wrong, { now: at(2) })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
     expect(await checkThrottle(db, throttleKey(IP, EMAIL), at(2))).toEqual({
       blocked: true,
       retryAfterSeconds: 4,
@@ -181,12 +245,12 @@ describe("attemptSignIn", () => {
   it("clears the failures on success", async () => {
     const { db } = testDb;
     const wrong = { email: EMAIL, password: "wrong password entirely", ip: IP };
-    for (let i = 0; i < FREE_ATTEMPTS; i++) await attemptSignIn(db, wrong, T0);
+    for (let i = 0; i < FREE_ATTEMPTS; i++) await attemptSignIn(db, wrong, { now: T0 });
     expect(await db.loginThrottle.count()).toBe(1);
-    expect((await attemptSignIn(db, { ...wrong, password: PASSWORD }, T0)).ok).toBe(true);
+    expect((await attemptSignIn(db, { ...wrong, password: PASSWORD }, { now: T0 })).ok).toBe(true);
     expect(await db.loginThrottle.count()).toBe(0);
     // The next typo starts from zero: no block.
-    await attemptSignIn(db, wrong, T0);
+    await attemptSignIn(db, wrong, { now: T0 });
     expect(await checkThrottle(db, throttleKey(IP, EMAIL), T0)).toEqual({ blocked: false });
   });
 
@@ -197,25 +261,22 @@ describe("attemptSignIn", () => {
 });
 
 describe("authorizeCredentials", () => {
-  it("reads the client address from x-forwarded-for and signs in", async () => {
-    const headers = new Headers({ "x-forwarded-for": IP });
+  it("reads the client address from finboard's header and signs in", async () => {
+    const headers = new Headers({ [CLIENT_ADDRESS_HEADER]: IP });
     const result = await authorizeCredentials(
       testDb.db,
       { email: EMAIL, password: PASSWORD },
       headers,
-      T0,
+      { now: T0 },
     );
     expect(result.ok).toBe(true);
   });
 
-  it("keys failures by that address", async () => {
-    const headers = new Headers({ "x-forwarded-for": `10.9.9.9, ${IP}` });
-    await authorizeCredentials(
-      testDb.db,
-      { email: EMAIL, password: "wrong password" },
-      headers,
-      T0,
-    );
+  it("keys failures by that address, never by X-Forwarded-For", async () => {
+    const headers = new Headers({ [CLIENT_ADDRESS_HEADER]: IP, "x-forwarded-for": "10.9.9.9" });
+    await authorizeCredentials(testDb.db, { email: EMAIL, password: "wrong password" }, headers, {
+      now: T0,
+    });
     const row = await testDb.db.loginThrottle.findUnique({
       where: { key: throttleKey(IP, EMAIL) },
     });
@@ -223,14 +284,14 @@ describe("authorizeCredentials", () => {
   });
 
   it("treats malformed input as an ordinary failure without counting it", async () => {
-    const headers = new Headers({ "x-forwarded-for": IP });
+    const headers = new Headers({ [CLIENT_ADDRESS_HEADER]: IP });
     for (const credentials of [
       {},
       { email: EMAIL },
       { email: 42, password: PASSWORD },
       { email: "", password: "" },
     ]) {
-      expect(await authorizeCredentials(testDb.db, credentials, headers, T0)).toEqual({
+      expect(await authorizeCredentials(testDb.db, credentials, headers, { now: T0 })).toEqual({
         ok: false,
         reason: "invalid",
       });

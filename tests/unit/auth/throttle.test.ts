@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   blockSecondsAfter,
-  clientIp,
   FREE_ATTEMPTS,
   MAX_BLOCK_SECONDS,
   normaliseIp,
@@ -46,19 +45,6 @@ describe("normaliseIp", () => {
   it("puts every address of one /64 under one key", () => {
     expect(normaliseIp("2001:db8:1:2::a")).toBe(normaliseIp("2001:db8:1:2:ffff::b"));
     expect(normaliseIp("2001:db8:1:2::a")).not.toBe(normaliseIp("2001:db8:1:3::a"));
-  });
-});
-
-describe("clientIp", () => {
-  it("takes the right-most x-forwarded-for entry (the one the nearest hop added)", () => {
-    const headers = new Headers({ "x-forwarded-for": "198.51.100.1, 10.0.0.2,  203.0.113.9 " });
-    expect(clientIp(headers)).toBe("203.0.113.9");
-  });
-
-  it("falls back to x-real-ip, then to unknown", () => {
-    expect(clientIp(new Headers({ "x-real-ip": "203.0.113.5" }))).toBe("203.0.113.5");
-    expect(clientIp(new Headers({ "x-forwarded-for": " , " }))).toBe("unknown");
-    expect(clientIp(new Headers())).toBe("unknown");
   });
 });
 
