@@ -1,9 +1,8 @@
 "use server";
 
-import { signOut } from "@/server/auth";
-import { LOGIN_PATH } from "@/server/auth/access";
+import { signOutEverywhere } from "@/server/auth";
 
-/** Ends the session and returns to the sign-in page. */
+/** Ends the session (server-side too) and returns to the sign-in page. */
 export async function signOutAction(): Promise<void> {
-  await signOut({ redirectTo: LOGIN_PATH });
+  await signOutEverywhere();
 }

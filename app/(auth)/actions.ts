@@ -1,12 +1,12 @@
 "use server";
 
 import { AuthError } from "next-auth";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { z } from "zod";
 import { signIn, signInErrorMessage } from "@/server/auth";
 import { HOME_PATH, LOGIN_PATH, safeCallbackPath } from "@/server/auth/access";
-import { createOwner, OwnerAlreadyExistsError } from "@/server/auth/owner";
-import { ownerSetupSchema } from "@/server/auth/schemas";
+import { clientAddressFromHeaders } from "@/server/auth/client-address";
+import { setUpOwner } from "@/server/auth/setup";
 import { getDb } from "@/server/db/client";
 import type { AuthFormState } from "./form-state";
 
@@ -41,29 +41,29 @@ export async function setUpOwnerAction(
   _previous: AuthFormState,
   form: FormData,
 ): Promise<AuthFormState> {
-  const parsed = ownerSetupSchema.safeParse({
-    email: form.get("email") ?? undefined,
-    password: form.get("password") ?? undefined,
-    confirmPassword: form.get("confirmPassword") ?? undefined,
-  });
-  if (!parsed.success) {
+  const result = await setUpOwner(
+    getDb(),
+    {
+      email: form.get("email") ?? undefined,
+      password: form.get("password") ?? undefined,
+      confirmPassword: form.get("confirmPassword") ?? undefined,
+      setupToken: text(form.get("setupToken")),
+    },
+    clientAddressFromHeaders(await headers()),
+  );
+  if (!result.ok && result.reason === "owner-exists") redirect(LOGIN_PATH);
+  if (!result.ok) {
     return {
       message: "Please correct the highlighted fields.",
-      fieldErrors: z.flattenError(parsed.error).fieldErrors,
+      fieldErrors: result.fieldErrors,
       email: text(form.get("email")),
       attempt: Date.now(),
     };
   }
   try {
-    await createOwner(getDb(), parsed.data);
-  } catch (error) {
-    if (error instanceof OwnerAlreadyExistsError) redirect(LOGIN_PATH);
-    throw error;
-  }
-  try {
     await signIn("credentials", {
-      email: parsed.data.email,
-      password: parsed.data.password,
+      email: result.email,
+      password: result.password,
       redirectTo: HOME_PATH,
     });
   } catch (error) {

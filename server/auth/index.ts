@@ -3,7 +3,17 @@ import Credentials from "next-auth/providers/credentials";
 import { getConfig } from "@/server/config";
 import { getDb } from "@/server/db/client";
 import { LOGIN_PATH } from "./access";
+import { authLogger } from "./logger";
+import { bumpSessionVersion } from "./owner";
+import { claimsAtSignIn, SESSION_MAX_AGE_SECONDS, sessionIsCurrent } from "./session";
 import { authorizeCredentials, SIGN_IN_FAILED_MESSAGE, tooManyAttemptsMessage } from "./sign-in";
+
+declare module "next-auth" {
+  interface User {
+    /** The owner's session version at sign-in (see ./session.ts). */
+    sessionVersion?: number;
+  }
+}
 
 // Next.js glue only: everything worth testing lives in the modules this file calls.
 
@@ -21,9 +31,6 @@ export function signInErrorMessage(error: AuthError): string {
     ? tooManyAttemptsMessage(error.retryAfterSeconds)
     : SIGN_IN_FAILED_MESSAGE;
 }
-
-/** A session lasts a week from sign-in (proxy.ts explains why it is not extended on use). */
-const SESSION_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
 
 // Built once when the server first imports this module (at run time, with the run-time env).
 // Not the lazy `NextAuth(() => config)` form: that makes `auth(handler)` return a promise,
@@ -48,23 +55,37 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       credentials: { email: { type: "email" }, password: { type: "password" } },
       async authorize(credentials, request) {
         const result = await authorizeCredentials(getDb(), credentials, request.headers);
-        if (result.ok) return { id: result.owner.id, email: result.owner.email };
+        if (result.ok) {
+          const { id, email, sessionVersion } = result.owner;
+          return { id, email, sessionVersion };
+        }
         if (result.reason === "throttled") throw new TooManyAttempts(result.retryAfterSeconds);
         return null;
       },
     }),
   ],
   callbacks: {
+    // Runs whenever a session is read. Returning null ends it: Auth.js then treats the request
+    // as signed out and clears the cookie instead of re-issuing it.
+    async jwt({ token, user }) {
+      if (user)
+        return { ...token, ...claimsAtSignIn({ sessionVersion: user.sessionVersion ?? 0 }) };
+      return (await sessionIsCurrent(getDb(), token)) ? token : null;
+    },
     session({ session, token }) {
       if (token.sub) session.user.id = token.sub;
       return session;
     },
   },
-  logger: {
-    // A wrong password is an expected outcome, not a server error worth a stack trace.
-    error(error) {
-      if (error instanceof CredentialsSignin) return;
-      console.error("[auth]", error);
-    },
-  },
+  logger: authLogger,
 });
+
+/**
+ * Signs the owner out for real: bumps the session version (so the old cookie is refused even
+ * if it was copied or is replayed) and then clears the cookie and returns to the sign-in page.
+ */
+export async function signOutEverywhere(): Promise<void> {
+  const session = await auth();
+  if (session?.user?.id) await bumpSessionVersion(getDb(), session.user.id);
+  await signOut({ redirectTo: LOGIN_PATH });
+}

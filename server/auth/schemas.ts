@@ -14,20 +14,36 @@ const emailField = z
   .pipe(z.email({ error: "Enter a valid email address, like name@example.com" }))
   .transform(normaliseEmail);
 
+const newPasswordField = z
+  .string({ error: "Choose a password" })
+  .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters`);
+
+const passwordsMatch = {
+  path: ["confirmPassword"],
+  message: "The passwords do not match",
+};
+
 /** The first-run form: the owner's email and a new password typed twice. */
 export const ownerSetupSchema = z
   .object({
     email: emailField,
-    password: z
-      .string({ error: "Choose a password" })
-      .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters`)
-      .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters`),
+    password: newPasswordField,
     confirmPassword: z.string({ error: "Type the password again" }),
   })
-  .refine((value) => value.password === value.confirmPassword, {
-    path: ["confirmPassword"],
-    message: "The passwords do not match",
-  });
+  .refine((value) => value.password === value.confirmPassword, passwordsMatch);
+
+/** Changing the password: the current one, and the new one typed twice. */
+export const passwordChangeSchema = z
+  .object({
+    currentPassword: z
+      .string({ error: "Enter your current password" })
+      .min(1, "Enter your current password")
+      .max(PASSWORD_MAX_LENGTH),
+    password: newPasswordField,
+    confirmPassword: z.string({ error: "Type the new password again" }),
+  })
+  .refine((value) => value.password === value.confirmPassword, passwordsMatch);
 
 /** Input of {@link ownerSetupSchema} after parsing. */
 export type OwnerSetupInput = z.infer<typeof ownerSetupSchema>;

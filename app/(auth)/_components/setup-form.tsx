@@ -5,8 +5,17 @@ import { setUpOwnerAction } from "../actions";
 import type { AuthFormState } from "../form-state";
 import { Field, FormAlert } from "./field";
 
-/** The first-run form: the owner's email and a password typed twice. */
-export function SetupForm({ passwordMinLength }: { passwordMinLength: number }) {
+/**
+ * The first-run form: the owner's email and a password typed twice, plus the one-time set-up
+ * token when the browser is not on the machine finboard runs on.
+ */
+export function SetupForm({
+  passwordMinLength,
+  needsToken,
+}: {
+  passwordMinLength: number;
+  needsToken: boolean;
+}) {
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(
     setUpOwnerAction,
     {},
@@ -15,6 +24,18 @@ export function SetupForm({ passwordMinLength }: { passwordMinLength: number }) 
   return (
     <form className="form" action={formAction} noValidate>
       <FormAlert message={state.message} attempt={state.attempt} />
+      {needsToken ? (
+        <Field
+          id="setupToken"
+          label="Set-up token"
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          required
+          hint="You are not on the machine finboard runs on, so prove you started it: copy the token from the start-up log (the line beginning “finboard: no owner yet”)."
+          errors={errors.setupToken}
+        />
+      ) : null}
       <Field
         id="email"
         label="Email"

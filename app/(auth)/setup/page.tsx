@@ -1,9 +1,12 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { headers } from "next/headers";
 import { connection } from "next/server";
 import { LOGIN_PATH } from "@/server/auth/access";
+import { clientAddressFromHeaders } from "@/server/auth/client-address";
 import { ownerExists } from "@/server/auth/owner";
 import { PASSWORD_MIN_LENGTH } from "@/server/auth/schemas";
+import { setupTokenRequired } from "@/server/auth/setup";
 import { getDb } from "@/server/db/client";
 import { SetupForm } from "../_components/setup-form";
 
@@ -20,7 +23,10 @@ export default async function SetupPage() {
         Welcome. finboard has one owner: you. Choose the email and password you will sign in with.
         There is no password reset, so keep the password somewhere safe.
       </p>
-      <SetupForm passwordMinLength={PASSWORD_MIN_LENGTH} />
+      <SetupForm
+        passwordMinLength={PASSWORD_MIN_LENGTH}
+        needsToken={setupTokenRequired(clientAddressFromHeaders(await headers()))}
+      />
     </>
   );
 }
