@@ -89,3 +89,55 @@ test("sandbox consent: Reject redirects with UserCancelledSession", async ({
   expect(landed.searchParams.get("error")).toBe("UserCancelledSession");
   expect(landed.searchParams.get("details")).toBe("User cancelled the session.");
 });
+
+test("sandbox API: a requisition that would send the browser to another site is refused", async ({
+  request,
+  baseURL,
+}) => {
+  const api = `${baseURL}/sandbox-bank/api/v2`;
+  const { access } = (await (
+    await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS })
+  ).json()) as { access: string };
+  const created = await request.post(`${api}/requisitions/`, {
+    headers: { authorization: `Bearer ${access}` },
+    data: { redirect: "https://evil.example/phish", institution_id: "SANDBOXFINANCE_SFIN0000" },
+  });
+  expect(created.status()).toBe(400);
+  expect(await created.json()).toEqual({
+    redirect: {
+      summary: "Invalid redirect URI",
+      detail: `Redirect URI must lead back to the app (${new URL(baseURL as string).origin})`,
+    },
+    status_code: 400,
+  });
+});
+
+test("sandbox consent page: styled by its stylesheet, no Content-Security-Policy violation", async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
+  const api = `${baseURL}/sandbox-bank/api/v2`;
+  const { access } = (await (
+    await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS })
+  ).json()) as { access: string };
+  const created = await request.post(`${api}/requisitions/`, {
+    headers: { authorization: `Bearer ${access}` },
+    data: {
+      redirect: `${baseURL}/connections/callback`,
+      institution_id: "SANDBOXFINANCE_SFIN0000",
+    },
+  });
+  const { link } = (await created.json()) as { link: string };
+  await page.goto(link);
+  // The approve button's green comes from the stylesheet, so it loaded and applied.
+  await expect(page.getByRole("button", { name: "Approve" })).toHaveCSS(
+    "background-color",
+    "rgb(31, 111, 67)",
+  );
+  expect(violations).toEqual([]);
+});
