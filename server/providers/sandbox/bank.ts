@@ -115,8 +115,7 @@ export class SandboxBank implements SandboxEnvironment {
   /**
    * Answers one HTTP request: API calls under `…/api/v2/`, the consent screen under
    * `/sandbox-bank/consent/<linkId>` and its stylesheet, logos under
-   * `/sandbox-bank/logos/<id>.svg`, and (when
-   * enabled) `/sandbox-bank/admin/faults`.
+   * `/sandbox-bank/logos/<id>.svg`, and (when enabled) `/sandbox-bank/admin/faults`.
    */
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
