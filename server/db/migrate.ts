@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import pg from "pg";
 import { lineAt, splitSqlStatements } from "./sql-statements";
 
@@ -391,5 +392,22 @@ async function applyOutsideTransaction(
     `UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1
      WHERE id = $1`,
     [id],
+  );
+}
+
+/** Parses `npm run db:resolve -- --applied <name>` or `-- --rolled-back <name>`. */
+export function parseResolveArgs(args: string[]): { name: string; resolution: Resolution } {
+  const { values } = parseArgs({
+    args,
+    options: { applied: { type: "string" }, "rolled-back": { type: "string" } },
+    strict: true,
+  });
+  const applied = values.applied;
+  const rolledBack = values["rolled-back"];
+  if (applied && !rolledBack) return { name: applied, resolution: "applied" };
+  if (rolledBack && !applied) return { name: rolledBack, resolution: "rolled-back" };
+  throw new Error(
+    "Say how the failed migration was resolved: --applied <name> (completed by hand) or " +
+      "--rolled-back <name> (undone by hand; it runs again at the next start).",
   );
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,6 +13,7 @@ import {
   MigrationFailedError,
   MigrationLockTimeoutError,
   NO_TRANSACTION_MARKER,
+  parseResolveArgs,
   resolveMigration,
 } from "@/server/db/migrate";
 import { caught } from "@/tests/helpers/caught";
@@ -222,7 +224,14 @@ describe("migrate", () => {
 
     // Undo by hand, mark rolled back: the fixed migration then runs at the next start.
     await query(url, "DROP TABLE one");
-    await resolveMigration(url, "20260101000000_steps", "rolled-back", { migrationsDir: dir });
+    // Through the npm script, as the message says.
+    const resolved = spawnSync(
+      "npm",
+      ["run", "--silent", "db:resolve", "--", "--rolled-back", "20260101000000_steps"],
+      { encoding: "utf8", env: { ...process.env, DATABASE_URL: url } },
+    );
+    expect(resolved.stdout).toContain("migration 20260101000000_steps marked as rolled-back");
+    expect(resolved.status).toBe(0);
     write(
       "20260101000000_steps",
       `${NO_TRANSACTION_MARKER}\nCREATE TABLE one (id int);\nCREATE TABLE two (id int);\n`,
@@ -312,6 +321,16 @@ describe("migrate", () => {
     expect([...a.applied, ...b.applied]).toEqual(listMigrations(dir));
     const rows = await query(url, "SELECT 1 FROM _prisma_migrations");
     expect(rows).toHaveLength(listMigrations(dir).length);
+  });
+
+  it("reads how a failed migration was resolved from the command line", () => {
+    expect(parseResolveArgs(["--applied", "x"])).toEqual({ name: "x", resolution: "applied" });
+    expect(parseResolveArgs(["--rolled-back", "y"])).toEqual({
+      name: "y",
+      resolution: "rolled-back",
+    });
+    expect(() => parseResolveArgs([])).toThrow(/--applied <name> \(completed by hand\)/);
+    expect(() => parseResolveArgs(["--applied", "x", "--rolled-back", "x"])).toThrow(/Say how/);
   });
 
   it("says clearly when the migrations folder is missing", () => {
