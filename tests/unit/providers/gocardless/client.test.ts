@@ -464,7 +464,8 @@ describe("retries", () => {
 
   it("times out slow responses and retries idempotent calls", async () => {
     const { client, calls } = await setup(
-      () => ({ delayMs: 300, body: fixture("account-metadata.json") }),
+      // Never answered, so the timeout fires however slow the machine is.
+      () => new Promise(() => {}),
       {
         timeoutMs: 50,
         maxRetries: 1,
@@ -477,35 +478,41 @@ describe("retries", () => {
   });
 
   it("gives transaction fetches a longer timeout", async () => {
+    // No timing margin: the transactions request is held until a call with the general timeout,
+    // started after it, has timed out; so it has waited longer than that timeout when answered.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let arrived = () => {};
+    const transactionsArrived = new Promise<void>((resolve) => (arrived = resolve));
     const { client } = await setup(
-      (request) => ({
-        delayMs: request.path.endsWith("/transactions/") ? 120 : 0,
-        body: request.path.endsWith("/transactions/")
-          ? fixture("transactions-sandbox.json")
-          : fixture("account-metadata.json"),
-      }),
-      { timeoutMs: 60, maxRetries: 0 },
-    );
-    await expect(client.getAccountTransactions("acc-1")).resolves.toBeDefined();
-    const strict = await setup(
-      () => ({ delayMs: 120, body: fixture("transactions-sandbox.json") }),
-      {
-        timeoutMs: 60,
-        transactionsTimeoutMs: 60,
-        maxRetries: 0,
+      async (request) => {
+        if (!request.path.endsWith("/transactions/")) return new Promise(() => {});
+        arrived();
+        await held;
+        return { body: fixture("transactions-sandbox.json") };
       },
+      { timeoutMs: 50, transactionsTimeoutMs: 60_000, maxRetries: 0 },
     );
-    const error = await caught(strict.client.getAccountTransactions("acc-1"));
+    const transactions = client.getAccountTransactions("acc-1");
+    await transactionsArrived;
+    const error = await caught(client.getAccountMetadata("acc-1"));
+    expect(error.message).toContain("no response within 50 ms");
+    release();
+    await expect(transactions).resolves.toBeDefined();
+  });
+
+  it("defaults the transaction timeout to three times the general one", async () => {
+    // The server never answers, so the timeout fires whatever the machine's speed.
+    const { client } = await setup(() => new Promise(() => {}), { timeoutMs: 20, maxRetries: 0 });
+    const error = await caught(client.getAccountTransactions("acc-1"));
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect(error.message).toContain("no response within 60 ms");
   });
 
   it("does not repeat a create after a timeout", async () => {
-    const { client, calls } = await setup(
-      () => ({ delayMs: 300, body: fixture("agreement.json") }),
-      {
-        timeoutMs: 50,
-      },
-    );
+    const { client, calls } = await setup(() => new Promise(() => {}), {
+      timeoutMs: 50,
+    });
     expect(await caught(client.createAgreement({ institution_id: "X" }))).toBeInstanceOf(
       ProviderUnavailableError,
     );
