@@ -32,6 +32,12 @@ const configSchema = z.object({
   FINBOARD_DATA_DIR: optionalString.default("./data"),
   /** Port of the embedded PostgreSQL; a free one is chosen when unset. */
   EMBEDDED_PG_PORT: port.optional(),
+  /** Seconds the embedded PostgreSQL may take to accept connections (crash recovery included). */
+  EMBEDDED_PG_START_TIMEOUT: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(1, "must be at least 1 second")
+    .default(120),
   /** HTTP port of the web app. */
   PORT: port.default(3000),
   /** Address the web app listens on; only this machine by default (0.0.0.0 or :: expose it). */
