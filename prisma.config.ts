@@ -1,7 +1,8 @@
 import { defineConfig } from "prisma/config";
 
 // Prisma CLI configuration. Only `prisma generate` is used (it works offline); migrations are
-// applied by finboard's own runner (server/db/migrate.ts), see README "Schema changes".
+// written by `npm run db:diff` (Prisma's engine as wasm, server/db/schema-diff.ts) and applied by
+// finboard's own runner (server/db/migrate.ts), see README "Schema changes".
 export default defineConfig({
   schema: "prisma/schema.prisma",
   migrations: { path: "prisma/migrations" },
