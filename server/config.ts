@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { trustProxySchema } from "@/server/auth/client-address";
+import { parseTrustProxy, TRUST_PROXY_FORMAT } from "@/server/auth/client-address";
 
 /**
  * Every environment variable finboard reads, parsed once with zod.
@@ -43,7 +43,15 @@ const configSchema = z.object({
   /** Address the web app listens on; only this machine by default (0.0.0.0 or :: expose it). */
   HOST: optionalString.default("127.0.0.1"),
   /** Which reverse proxies may state the client's address in X-Forwarded-For (none by default). */
-  TRUST_PROXY: trustProxySchema,
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((raw, context) => {
+      const trust = parseTrustProxy(raw);
+      if (trust) return trust;
+      context.addIssue({ code: "custom", message: TRUST_PROXY_FORMAT });
+      return z.NEVER;
+    }),
   /** Public base URL of the app (bank redirects come back here). */
   APP_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
   /** Secret for session tokens; generated into FINBOARD_DATA_DIR when unset. */

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BlockList, isIP, isIPv6 } from "node:net";
-import { z } from "zod";
 
 /**
  * The one request header the app reads the client's address from. finboard's own HTTP server
@@ -53,32 +52,28 @@ function addEntry(list: BlockList, entry: string): boolean {
   return true;
 }
 
+/** What TRUST_PROXY may be, for the message about a bad value. */
+export const TRUST_PROXY_FORMAT =
+  "must be empty, a number of proxy hops (1-10), or a comma-separated list of proxy " +
+  "addresses/networks (e.g. loopback,10.0.0.0/8)";
+
 /**
- * zod schema for the TRUST_PROXY setting: empty, `false` or `0` (trust nobody); a whole number
- * of proxy hops (1–10); or a comma-separated list of proxy addresses, CIDR networks and the
- * keyword `loopback`.
+ * Parses the TRUST_PROXY setting: empty, `false` or `0` (trust nobody); a whole number of proxy
+ * hops (1–10); or a comma-separated list of proxy addresses, CIDR networks and the keyword
+ * `loopback`. Returns null for anything else. (No zod here: scripts/serve.mjs loads this module
+ * at every start, and zod alone would add most of a second to it.)
  */
-export const trustProxySchema = z
-  .string()
-  .optional()
-  .transform((raw, context): TrustProxy => {
-    const value = (raw ?? "").trim().toLowerCase();
-    if (value === "" || value === "false" || value === "0") return { kind: "none" };
-    if (/^\d+$/.test(value)) {
-      const hops = Number(value);
-      if (hops <= 10) return { kind: "hops", hops };
-    }
-    const entries = value.split(",").map((entry) => entry.trim());
-    const invalid = entries.filter((entry) => !addEntry(new BlockList(), entry));
-    if (invalid.length === 0 && !/^\d+$/.test(value)) return { kind: "addresses", entries };
-    context.addIssue({
-      code: "custom",
-      message:
-        "must be empty, a number of proxy hops (1-10), or a comma-separated list of proxy " +
-        "addresses/networks (e.g. loopback,10.0.0.0/8)",
-    });
-    return z.NEVER;
-  });
+export function parseTrustProxy(raw: string | undefined): TrustProxy | null {
+  const value = (raw ?? "").trim().toLowerCase();
+  if (value === "" || value === "false" || value === "0") return { kind: "none" };
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops <= 10 ? { kind: "hops", hops } : null;
+  }
+  const entries = value.split(",").map((entry) => entry.trim());
+  const valid = entries.every((entry) => addEntry(new BlockList(), entry));
+  return valid ? { kind: "addresses", entries } : null;
+}
 
 /** Strips brackets, a zone index and the IPv4-mapped prefix; lower-cases IPv6. */
 export function canonicalAddress(raw: string): string {

@@ -12,7 +12,8 @@ export function describeAuthError(error: Error): string {
   const type = (error as { type?: unknown }).type;
   const name = typeof type === "string" ? type : error.name;
   const cause = (error.cause as { err?: unknown } | undefined)?.err ?? error.cause;
-  const because = cause instanceof Error ? ` (cause: ${cause.name}: ${cause.message})` : "";
+  // The cause's class name is minified in Next's bundle, so only its message is worth printing.
+  const because = cause instanceof Error ? ` (cause: ${cause.message})` : "";
   return oneLine(`[auth] ${name}: ${error.message}${because}`);
 }
 

@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   CLIENT_ADDRESS_HEADER,
-  trustProxySchema,
   withClientAddress,
   type TrustProxy,
 } from "@/server/auth/client-address";
@@ -102,7 +101,7 @@ describe("the client address over real HTTP", () => {
   });
 
   it("behind a trusted proxy, counts per address the proxy vouches for, not per forged entry", async () => {
-    const { url, server } = await startServer(trustProxySchema.parse("loopback"));
+    const { url, server } = await startServer({ kind: "addresses", entries: ["loopback"] });
     try {
       // The proxy appends the real client (203.0.113.7) after whatever the client claimed.
       for (let i = 0; i < 20; i++) {

@@ -8,13 +8,21 @@ import {
   isLoopbackAddress,
   resolveClientAddress,
   stampClientAddress,
-  trustProxySchema,
+  parseTrustProxy,
   type TrustProxy,
 } from "@/server/auth/client-address";
+import { parseConfig } from "@/server/config";
 
 const NONE: TrustProxy = { kind: "none" };
 
-describe("trustProxySchema", () => {
+/** A TRUST_PROXY value the test knows to be valid. */
+function trustOf(raw: string): TrustProxy {
+  const trust = parseTrustProxy(raw);
+  if (!trust) throw new Error(`invalid TRUST_PROXY in a test: ${raw}`);
+  return trust;
+}
+
+describe("parseTrustProxy", () => {
   it.each([
     [undefined, { kind: "none" }],
     ["", { kind: "none" }],
@@ -28,17 +36,29 @@ describe("trustProxySchema", () => {
       { kind: "addresses", entries: ["10.0.0.0/8", "192.168.1.5", "fd00::/8", "::1"] },
     ],
   ])("%j → %j", (raw, expected) => {
-    expect(trustProxySchema.parse(raw)).toEqual(expected);
+    expect(parseTrustProxy(raw)).toEqual(expected);
   });
 
   it.each(["11", "yes", "10.0.0.0/33", "10.0.0.0/8/1", "10.0.0.0/x", "fd00::/129", "1,"])(
-    "refuses %j with a readable message",
+    "refuses %j, and the config names the variable and the format",
     (raw) => {
-      const result = trustProxySchema.safeParse(raw);
-      expect(result.success).toBe(false);
-      expect(result.error?.issues[0]?.message).toMatch(/number of proxy hops/);
+      expect(parseTrustProxy(raw)).toBeNull();
+      expect(parseConfig({ TRUST_PROXY: raw })).toEqual({
+        ok: false,
+        problems: [expect.stringMatching(/^TRUST_PROXY: must be empty, a number of proxy hops/)],
+      });
     },
   );
+
+  it("is parsed into the config, next to HOST (127.0.0.1 unless set)", () => {
+    const parsed = parseConfig({ TRUST_PROXY: "2" });
+    expect(parsed.ok && parsed.config.TRUST_PROXY).toEqual({ kind: "hops", hops: 2 });
+    expect(parsed.ok && parsed.config.HOST).toBe("127.0.0.1");
+    const exposed = parseConfig({ HOST: "0.0.0.0" });
+    expect(exposed.ok && exposed.config.HOST).toBe("0.0.0.0");
+    const unset = parseConfig({});
+    expect(unset.ok && unset.config.TRUST_PROXY).toEqual({ kind: "none" });
+  });
 });
 
 describe("resolveClientAddress", () => {
@@ -62,7 +82,7 @@ describe("resolveClientAddress", () => {
   });
 
   it("with addresses, walks left past trusted proxies only", () => {
-    const trust = trustProxySchema.parse("loopback, 10.0.0.0/8");
+    const trust = trustOf("loopback, 10.0.0.0/8");
     expect(resolveClientAddress("127.0.0.1", "1.1.1.1, 203.0.113.9, 10.1.2.3", trust)).toBe(
       "203.0.113.9",
     );
@@ -110,7 +130,7 @@ describe("stampClientAddress", () => {
   });
 
   it("keeps a trusted proxy's forwarding headers and uses the address it vouches for", () => {
-    const trust = trustProxySchema.parse("loopback");
+    const trust = trustOf("loopback");
     const message = request("127.0.0.1", {
       "x-forwarded-for": "1.1.1.1, 203.0.113.9",
       "x-forwarded-proto": "https",
