@@ -148,8 +148,36 @@ class RecentLines {
   }
 }
 
-// English messages whatever the machine's language, so readiness can be recognised.
-const CHILD_ENV = { ...process.env, LC_MESSAGES: "C", LC_ALL: "C" };
+/**
+ * Variables PostgreSQL may see from our environment. Everything else (AUTH_SECRET,
+ * GOCARDLESS_SECRET_KEY, DATABASE_URL, …) stays out: the server has no use for the app's secrets,
+ * and extensions or `COPY … PROGRAM` could otherwise read them.
+ */
+export const POSTGRES_ENV_ALLOW_LIST = [
+  "PATH",
+  "TMPDIR",
+  "TZ",
+  "LD_LIBRARY_PATH",
+  "DYLD_LIBRARY_PATH",
+  "DYLD_FALLBACK_LIBRARY_PATH",
+] as const;
+
+/**
+ * The environment initdb and the server run with: the allow-listed variables from `env`, and
+ * English messages whatever the machine's language, so readiness can be recognised.
+ */
+export function postgresEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): NodeJS.ProcessEnv {
+  const allowed: Record<string, string> = {};
+  for (const name of POSTGRES_ENV_ALLOW_LIST) {
+    const value = env[name];
+    if (value !== undefined) allowed[name] = value;
+  }
+  const environment: Record<string, string> = { ...allowed, LC_MESSAGES: "C", LC_ALL: "C" };
+  // Next's typings make NODE_ENV required in ProcessEnv; PostgreSQL has no use for it.
+  return environment as unknown as NodeJS.ProcessEnv;
+}
 
 /** Creates a new cluster in `clusterDir` (UTF-8, C locale, scram-sha-256 password for `postgres`). */
 export async function initCluster(
@@ -180,7 +208,7 @@ export async function initCluster(
         "--encoding=UTF8",
         "--locale=C",
       ],
-      { env: CHILD_ENV, stdio: ["ignore", "pipe", "pipe"], ...runAs },
+      { env: postgresEnvironment(), stdio: ["ignore", "pipe", "pipe"], ...runAs },
     );
     child.stdout.on("data", (chunk: Buffer) => output.add(chunk));
     child.stderr.on("data", (chunk: Buffer) => output.add(chunk));
@@ -201,16 +229,29 @@ export interface Postmaster {
   stop(): Promise<void>;
 }
 
+/** How long {@link startPostmaster} waits for the server by default (crash recovery included). */
+export const DEFAULT_START_TIMEOUT_MS = 120_000;
+
+/** Options for {@link startPostmaster}. */
+export interface StartPostmasterOptions {
+  /** Run as this user (finboard itself runs as root). */
+  runAs?: RunAs;
+  /** Give up when the server is not ready to accept connections within this many milliseconds. */
+  timeoutMs?: number;
+}
+
 /**
  * Starts the server on 127.0.0.1:`port` (no Unix socket) and resolves once it accepts
- * connections; rejects with its last log lines if it exits first.
+ * connections. Rejects with its last log lines if it exits first, or when it is not ready within
+ * the time-out (the half-started server is stopped first, so nothing is left behind).
  */
 export async function startPostmaster(
   binaries: PostgresBinaries,
   clusterDir: string,
   port: number,
-  runAs?: RunAs,
+  options: StartPostmasterOptions = {},
 ): Promise<Postmaster> {
+  const { runAs, timeoutMs = DEFAULT_START_TIMEOUT_MS } = options;
   const output = new RecentLines();
   const child = spawn(
     binaries.postgres,
@@ -224,21 +265,50 @@ export async function startPostmaster(
       "-c",
       "unix_socket_directories=",
     ],
-    { env: CHILD_ENV, stdio: ["ignore", "pipe", "pipe"], ...runAs },
+    {
+      env: postgresEnvironment(),
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: Ctrl-C in a terminal reaches only the launcher, which stops the
+      // app first and the database last, instead of both at once.
+      detached: true,
+      ...runAs,
+    },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const onOutput = (chunk: Buffer) => {
-      output.add(chunk);
-      if (output.includes("database system is ready to accept connections")) resolve();
-    };
-    child.stdout!.on("data", onOutput);
-    child.stderr!.on("data", onOutput);
-    child.once("error", reject);
-    void exited.then(() =>
-      reject(new Error(`PostgreSQL exited during start-up:\n  ${output.tail()}`)),
-    );
-  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onOutput = (chunk: Buffer) => {
+        output.add(chunk);
+        if (output.includes("database system is ready to accept connections")) resolve();
+      };
+      child.stdout!.on("data", onOutput);
+      child.stderr!.on("data", onOutput);
+      child.once("error", reject);
+      void exited.then(() =>
+        reject(new Error(`PostgreSQL exited during start-up:\n  ${output.tail()}`)),
+      );
+      timer = setTimeout(() => {
+        const seconds = Math.round(timeoutMs / 1000);
+        reject(
+          new Error(
+            `PostgreSQL was not ready within ${seconds} s, so it was stopped. Crash recovery ` +
+              `or a slow disk can take longer: raise EMBEDDED_PG_START_TIMEOUT (seconds) and ` +
+              `start again. Its last messages:\n  ${output.tail() || "(none)"}`,
+          ),
+        );
+      }, timeoutMs);
+    });
+  } catch (error) {
+    // Immediate shutdown is safe here: the next start simply runs crash recovery.
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGQUIT");
+      await exited;
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   // Keep draining the pipes so a chatty server never blocks on a full pipe.
   child.stdout!.resume();
   child.stderr!.resume();
@@ -249,4 +319,49 @@ export async function startPostmaster(
       await exited;
     },
   };
+}
+
+/** What the operating system says about a running process. */
+export interface ProcessDetails {
+  /** Its arguments joined by single spaces, starting with the executable. */
+  commandLine: string;
+  parentPid: number;
+}
+
+/**
+ * The command line and parent of process `pid`, or undefined when it does not exist or cannot be
+ * inspected. Reads /proc where there is one (Linux), otherwise asks `ps` (macOS).
+ */
+export function inspectProcess(pid: number): ProcessDetails | undefined {
+  return existsSync("/proc/self/cmdline") ? inspectViaProc(pid) : inspectViaPs(pid);
+}
+
+/** {@link inspectProcess} through /proc/<pid>/cmdline and /proc/<pid>/stat. */
+export function inspectViaProc(pid: number): ProcessDetails | undefined {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The name in parentheses may itself hold spaces or parentheses; fields follow the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const parentPid = Number(fields[1]);
+    // A zombie has an empty command line: it is no longer the program it was.
+    if (args.length === 0 || !Number.isInteger(parentPid)) return undefined;
+    return { commandLine: args.join(" "), parentPid };
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link inspectProcess} through `ps` (wide output, so long paths are not cut). */
+export function inspectViaPs(pid: number): ProcessDetails | undefined {
+  try {
+    const output = execFileSync("ps", ["-ww", "-o", "ppid=", "-o", "command=", "-p", String(pid)], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const match = /^\s*(\d+)\s+(.+)$/.exec(output.trim());
+    return match ? { parentPid: Number(match[1]), commandLine: match[2]!.trim() } : undefined;
+  } catch {
+    return undefined;
+  }
 }

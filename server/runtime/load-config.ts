@@ -11,7 +11,7 @@ export function loadConfigOrReport(
   root: string = process.cwd(),
   report: (line: string) => void = console.error,
 ): Config | undefined {
-  nextEnv.loadEnvConfig(root, dev, { info: () => {}, error: report }, true);
+  nextEnv.loadEnvConfig(root, dev, { ...console, error: report }, true);
   const parsed = parseConfig(process.env);
   if (parsed.ok) return parsed.config;
   for (const problem of parsed.problems) report(`finboard: invalid environment: ${problem}`);

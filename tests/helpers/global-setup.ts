@@ -1,11 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres, tempDataDir } from "@/server/db/embedded";
-import { migrate } from "@/server/db/migrate";
-import { runSql, withClient, withDatabase } from "./postgres-url";
-import { removeStaleTempClusters } from "./temp-clusters";
+import { openDatabase, withClient } from "@/server/db/open-database";
+import { removeStaleTempClusters, tempDataDir } from "./temp-clusters";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,35 +17,28 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject) {
   await removeStaleTempClusters();
-  let adminUrl: string;
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  let dataDir: string | undefined;
-  if (process.env.DATABASE_URL) {
-    adminUrl = withDatabase(process.env.DATABASE_URL, "postgres");
-  } else {
-    dataDir = tempDataDir("vitest");
-    const embedded = await startEmbeddedPostgres({ dataDir });
-    adminUrl = embedded.adminUrl;
-    stopEmbedded = embedded.stop;
-  }
-  const template = `finboard_test_${randomBytes(4).toString("hex")}`;
-  await runSql(adminUrl, `CREATE DATABASE ${template}`);
-  await migrate(withDatabase(adminUrl, template), {
-    migrationsDir: path.resolve("prisma/migrations"),
+  const dataDir = tempDataDir("vitest");
+  const database = await openDatabase({
+    databaseUrl: process.env.DATABASE_URL,
+    dataDir,
+    throwaway: "finboard_test",
+    migrate: { migrationsDir: path.resolve("prisma/migrations") },
   });
-  project.provide("testDb", { adminUrl, template });
+  const template = new URL(database.url).pathname.slice(1);
+  project.provide("testDb", { adminUrl: database.adminUrl, template });
 
   return async () => {
-    await withClient(adminUrl, async (client) => {
+    // The copies made by tests/helpers/db.ts; the template itself goes with close().
+    await withClient(database.adminUrl, async (client) => {
       const { rows } = await client.query<{ datname: string }>(
         "SELECT datname FROM pg_database WHERE datname LIKE $1",
-        [`${template}%`],
+        [`${template}\\_%`],
       );
       for (const row of rows) {
         await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
       }
     });
-    await stopEmbedded?.();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -1,25 +1,6 @@
-import pg from "pg";
+import { withClient } from "@/server/db/open-database";
 
-/** Returns `url` pointing at another database on the same server (credentials kept). */
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-/** Runs `work` on a short-lived connection to `url` (e.g. CREATE/DROP DATABASE on `postgres`). */
-export async function withClient<T>(
-  url: string,
-  work: (client: pg.Client) => Promise<T>,
-): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withClient, withDatabase } from "@/server/db/open-database";
 
 /** Runs one statement on a short-lived connection to `url`. */
 export async function runSql(url: string, sql: string): Promise<void> {

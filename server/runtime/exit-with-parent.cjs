@@ -1,4 +1,4 @@
-// Preloaded into the `next` process that scripts/start.ts spawns: the launcher holds this
+// Preloaded into the server process that server/runtime/lifecycle.ts spawns: the launcher holds this
 // process's stdin open, so stdin ending means the launcher is gone (even after `kill -9`).
 // Exit then, instead of living on as an orphan that keeps the app's port busy.
 process.stdin.on("end", () => process.exit(0));
