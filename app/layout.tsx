@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -15,7 +16,10 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page is rendered per request, the 404 page included: Next puts the request's CSP
+  // nonce (proxy.ts) on its inline scripts only when it renders them, never at build time.
+  await connection();
   return (
     <html lang="en-GB">
       <body>{children}</body>
