@@ -30,6 +30,11 @@ interface SchemaEngine {
     exitCode: boolean | null;
     filters: { externalTables: string[]; externalEnums: string[] };
   }): Promise<{ exitCode: number; stdout: string | null }>;
+  diagnoseMigrationHistory(params: {
+    migrationsList: Omit<MigrationsTarget, "tag">;
+    optInToShadowDatabase: boolean;
+    filters: { externalTables: string[]; externalEnums: string[] };
+  }): Promise<PrismaMigrationStatus>;
   free(): void;
 }
 
@@ -46,6 +51,8 @@ type DiffTarget =
         migrationFile: { path: string; content: { tag: "ok"; value: string } };
       }[];
     };
+
+type MigrationsTarget = Extract<DiffTarget, { tag: "migrations" }>;
 
 interface EngineModule {
   SchemaEngine: {
@@ -251,7 +258,7 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 }
 
 /** The migrations folder as the engine wants it (what `prisma migrate diff --from-migrations` reads). */
-function migrationsTarget(migrationsDir: string): DiffTarget {
+function migrationsTarget(migrationsDir: string): MigrationsTarget {
   const lockfile = path.join(migrationsDir, "migration_lock.toml");
   return {
     tag: "migrations",
@@ -275,41 +282,96 @@ function migrationsTarget(migrationsDir: string): DiffTarget {
 }
 
 /**
- * The SQL that takes a database built by the migrations in `migrationsDir` to the data model in
- * `schemaFile`, as Prisma would write it; an empty string when they already agree. The
- * migrations are applied to a temporary shadow database on `serverUrl`'s server, which is always
- * dropped again.
+ * Runs `work` with Prisma's schema engine connected (read-only) to `serverUrl`, converting its
+ * errors and dropping any shadow database it created, whatever happens.
  */
-export async function diffMigrationsToSchema(options: SchemaDiffOptions): Promise<string> {
+async function withSchemaEngine<T>(
+  serverUrl: string,
+  schemaFile: string,
+  log: ((line: string) => void) | undefined,
+  work: (engine: SchemaEngine, schema: string) => Promise<T>,
+): Promise<T> {
   const engineModule = await loadEngine();
-  const schema = readFileSync(options.schemaFile, "utf8");
+  const schema = readFileSync(schemaFile, "utf8");
   const session: DiffSession = { shadows: new Set() };
-  const { shadows } = session;
-  const factory = adapterFactory(options.serverUrl, session);
   try {
     const engine = await engineModule.SchemaEngine.new(
-      { datamodels: [[options.schemaFile, schema]] },
-      options.log ?? (() => {}),
-      bindMigrationAwareSqlAdapterFactory(factory),
+      { datamodels: [[schemaFile, schema]] },
+      log ?? (() => {}),
+      bindMigrationAwareSqlAdapterFactory(adapterFactory(serverUrl, session)),
     );
     try {
-      const result = await engine.diff({
-        from: migrationsTarget(options.migrationsDir),
-        to: { tag: "schemaDatamodel", files: [{ path: options.schemaFile, content: schema }] },
-        script: true,
-        exitCode: null,
-        filters: { externalTables: [], externalEnums: [] },
-      });
-      const sql = (result.stdout ?? "").trim();
-      return sql === EMPTY_MIGRATION ? "" : `${sql}\n`;
+      return await work(engine, schema);
     } finally {
       engine.free();
     }
   } catch (error) {
     throw engineError(error, session.scriptError);
   } finally {
-    for (const database of [...shadows]) await dropShadow(options.serverUrl, shadows, database);
+    for (const database of [...session.shadows]) {
+      await dropShadow(serverUrl, session.shadows, database);
+    }
   }
+}
+
+const NO_FILTERS = { externalTables: [], externalEnums: [] };
+
+/**
+ * The SQL that takes a database built by the migrations in `migrationsDir` to the data model in
+ * `schemaFile`, as Prisma would write it; an empty string when they already agree. The
+ * migrations are applied to a temporary shadow database on `serverUrl`'s server, which is always
+ * dropped again.
+ */
+export function diffMigrationsToSchema(options: SchemaDiffOptions): Promise<string> {
+  return withSchemaEngine(
+    options.serverUrl,
+    options.schemaFile,
+    options.log,
+    async (engine, schema) => {
+      const result = await engine.diff({
+        from: migrationsTarget(options.migrationsDir),
+        to: { tag: "schemaDatamodel", files: [{ path: options.schemaFile, content: schema }] },
+        script: true,
+        exitCode: null,
+        filters: NO_FILTERS,
+      });
+      const sql = (result.stdout ?? "").trim();
+      return sql === EMPTY_MIGRATION ? "" : `${sql}\n`;
+    },
+  );
+}
+
+/** What Prisma's engine makes of a database's migration history (see {@link prismaMigrationStatus}). */
+export interface PrismaMigrationStatus {
+  /** Applied migrations whose file no longer has the recorded checksum. */
+  editedMigrationNames: string[];
+  /** Migrations recorded as failed and not resolved (Prisma's P3009). */
+  failedMigrationNames: string[];
+  /** `null` when the database has exactly the migrations in the folder, else how they differ. */
+  history: unknown;
+}
+
+/**
+ * What `prisma migrate status` / `migrate deploy` would see in the database at `databaseUrl`
+ * (read-only): proof that finboard's bookkeeping is the one Prisma's engine expects.
+ */
+export function prismaMigrationStatus(
+  databaseUrl: string,
+  migrationsDir: string,
+  schemaFile: string,
+): Promise<PrismaMigrationStatus> {
+  return withSchemaEngine(databaseUrl, schemaFile, undefined, async (engine) => {
+    const result = await engine.diagnoseMigrationHistory({
+      migrationsList: (({ tag: _tag, ...list }) => list)(migrationsTarget(migrationsDir)),
+      optInToShadowDatabase: false,
+      filters: NO_FILTERS,
+    });
+    return {
+      editedMigrationNames: result.editedMigrationNames,
+      failedMigrationNames: result.failedMigrationNames,
+      history: result.history,
+    };
+  });
 }
 
 /**

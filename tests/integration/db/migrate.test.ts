@@ -16,6 +16,7 @@ import {
   parseResolveArgs,
   resolveMigration,
 } from "@/server/db/migrate";
+import { prismaMigrationStatus } from "@/server/db/schema-diff";
 import { caught } from "@/tests/helpers/caught";
 import { runSql, withDatabase } from "@/tests/helpers/postgres-url";
 
@@ -331,6 +332,40 @@ describe("migrate", () => {
     });
     expect(() => parseResolveArgs([])).toThrow(/--applied <name> \(completed by hand\)/);
     expect(() => parseResolveArgs(["--applied", "x", "--rolled-back", "x"])).toThrow(/Say how/);
+  });
+
+  it("leaves a history that Prisma's own engine reads as its own", async () => {
+    const url = await emptyDatabase();
+    cpSync(path.resolve("prisma/migrations"), dir, { recursive: true });
+    const status = () => prismaMigrationStatus(url, dir, path.resolve("prisma/schema.prisma"));
+    write("20990101000000_broken", "SELECT no_such_function();");
+    await expect(migrate(url, { migrationsDir: dir })).rejects.toBeInstanceOf(MigrationFailedError);
+    // A rolled-back attempt is not a failure to Prisma either: the migration is merely pending.
+    expect(await status()).toEqual({
+      editedMigrationNames: [],
+      failedMigrationNames: [],
+      history: {
+        diagnostic: "databaseIsBehind",
+        unappliedMigrationNames: ["20990101000000_broken"],
+      },
+    });
+
+    write("20990101000000_broken", "CREATE TABLE fixed (id int);");
+    write(
+      "20990102000000_concurrently",
+      `${NO_TRANSACTION_MARKER}\nCREATE INDEX CONCURRENTLY fixed_idx ON fixed (id);\n`,
+    );
+    await migrate(url, { migrationsDir: dir });
+    expect(await status()).toEqual({
+      editedMigrationNames: [],
+      failedMigrationNames: [],
+      history: null,
+    });
+
+    // A part-way failure outside a transaction is Prisma's P3009 state too.
+    write("20990103000000_partway", `${NO_TRANSACTION_MARKER}\nSELECT 1;\nSELECT 1/0;\n`);
+    await expect(migrate(url, { migrationsDir: dir })).rejects.toThrow(/division by zero/);
+    expect((await status()).failedMigrationNames).toEqual(["20990103000000_partway"]);
   });
 
   it("says clearly when the migrations folder is missing", () => {
