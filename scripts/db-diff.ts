@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startEmbeddedPostgres } from "@/server/db/embedded";
+import { databaseOptionsFromConfig, openDatabase } from "@/server/db/open-database";
 import { parseSchemaDiffArgs, runSchemaDiff } from "@/server/db/schema-diff";
 import { loadConfigOrReport } from "./lib/config";
 
@@ -19,14 +19,21 @@ async function main(): Promise<number> {
     ? undefined
     : mkdtempSync(path.join(os.tmpdir(), "finboard-db-diff-"));
   try {
-    const embedded = scratch ? await startEmbeddedPostgres({ dataDir: scratch }) : undefined;
+    // Only a server is needed: nothing is migrated, and the embedded one is a scratch cluster.
+    const server = await openDatabase({
+      ...databaseOptionsFromConfig(config),
+      ...(scratch ? { dataDir: scratch, embeddedPort: undefined } : {}),
+      migrate: false,
+    });
     try {
-      return await runSchemaDiff(command, embedded?.adminUrl ?? config.DATABASE_URL!, {
+      // The embedded app role may not create databases; its superuser may.
+      const serverUrl = server.embedded ? server.adminUrl : server.url;
+      return await runSchemaDiff(command, serverUrl, {
         out: (text) => console.log(text),
         note: (text) => console.error(text),
       });
     } finally {
-      await embedded?.stop();
+      await server.close();
     }
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });

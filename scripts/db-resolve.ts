@@ -4,26 +4,21 @@
  * engine binary), so the next start goes on. Uses DATABASE_URL, or the embedded PostgreSQL
  * under FINBOARD_DATA_DIR for the duration of the run.
  */
-import path from "node:path";
-import { startEmbeddedPostgres } from "@/server/db/embedded";
 import { parseResolveArgs, resolveMigration } from "@/server/db/migrate";
+import { databaseOptionsFromConfig, openDatabase } from "@/server/db/open-database";
 import { loadConfigOrReport } from "./lib/config";
 
 async function main(): Promise<void> {
   const { name, resolution } = parseResolveArgs(process.argv.slice(2));
   const config = loadConfigOrReport(false);
   if (!config) process.exit(1);
-  const embedded = config.DATABASE_URL
-    ? undefined
-    : await startEmbeddedPostgres({
-        dataDir: path.resolve(config.FINBOARD_DATA_DIR),
-        port: config.EMBEDDED_PG_PORT,
-      });
+  // Not migrated first: the failed migration would stop that before it could be resolved.
+  const database = await openDatabase({ ...databaseOptionsFromConfig(config), migrate: false });
   try {
-    await resolveMigration(config.DATABASE_URL ?? embedded!.url, name, resolution);
+    await resolveMigration(database.url, name, resolution);
     console.log(`finboard: migration ${name} marked as ${resolution}`);
   } finally {
-    await embedded?.stop();
+    await database.close();
   }
 }
 
