@@ -168,8 +168,12 @@ export async function runLauncher(plan: LauncherPlan): Promise<number> {
     (status === 0 ? plan.log : reportError)(`the server ${how}; stopping.`);
     return status;
   } catch (error) {
-    // A step cut short by the stop request itself (e.g. an aborted build) is no failure.
-    if (abort.signal.aborted) return 0;
+    // A step cut short by the stop request itself (e.g. an aborted build) is no failure, but
+    // what it said is kept in case it failed for another reason.
+    if (abort.signal.aborted) {
+      plan.log(`stopped during start-up (${messageOf(error)})`);
+      return 0;
+    }
     reportError(messageOf(error));
     return 1;
   } finally {

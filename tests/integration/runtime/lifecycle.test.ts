@@ -188,6 +188,7 @@ describe("runLauncher", () => {
     });
     expect(await run.status).toBe(0);
     expect(started).toBe(false);
+    expect(run.lines).toContain("stopped during start-up (build interrupted)");
     expect(await databaseExists(run.database().name)).toBe(false);
   });
 
