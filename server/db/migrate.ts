@@ -28,19 +28,32 @@ const RESOLVE_HELP =
 
 /** Raised when the database holds a failed migration that must be resolved by hand first. */
 export class FailedMigrationError extends Error {
+  /**
+   * @param logs what was recorded about each failure
+   * @param inTransaction whether every one of them runs in a transaction (so nothing of it was
+   *   applied): such rows come from an earlier finboard or from Prisma's engine
+   */
   constructor(
     readonly migrationNames: string[],
     logs: (string | null)[] = [],
+    inTransaction = false,
   ) {
+    const names = migrationNames.join(", ");
+    const first = migrationNames[0] ?? "<name>";
     const details = migrationNames
       .map((name, index) => (logs[index] ? `\n  ${name}: ${logs[index]}` : ""))
       .join("");
     super(
-      `Migration ${migrationNames.join(", ")} failed earlier outside a transaction and blocks ` +
-        `all later ones: it may be applied part-way.${details}\n` +
-        `Check the database against the migration, finish or undo it by hand, then ` +
-        RESOLVE_HELP.replaceAll("<name>", migrationNames[0] ?? "<name>") +
-        ".",
+      inTransaction
+        ? `Migration ${names} is recorded as failed (by an earlier finboard or by Prisma) and ` +
+            `blocks all later ones.${details}\nIt runs in a transaction, so nothing of it was ` +
+            `applied: fix it if needed, run \`npm run db:resolve -- --rolled-back ${first}\` ` +
+            `and start again.`
+        : `Migration ${names} failed earlier outside a transaction and blocks all later ones: ` +
+            `it may be applied part-way.${details}\nCheck the database against the migration, ` +
+            `finish or undo it by hand, then ` +
+            RESOLVE_HELP.replaceAll("<name>", first) +
+            ".",
     );
     this.name = "FailedMigrationError";
   }
@@ -156,9 +169,14 @@ export async function migrate(
     const rows = await readHistory(client);
     const failed = rows.filter((row) => !row.finished_at && !row.rolled_back_at);
     if (failed.length) {
+      const inTransaction = failed.every((row) => {
+        const file = path.join(migrationsDir, row.migration_name, "migration.sql");
+        return existsSync(file) && !isNonTransactional(readFileSync(file, "utf8"));
+      });
       throw new FailedMigrationError(
         failed.map((row) => row.migration_name),
         failed.map((row) => row.logs),
+        inTransaction,
       );
     }
     const done = rows.filter((row) => row.finished_at && !row.rolled_back_at);

@@ -275,6 +275,14 @@ describe("migrate", () => {
     await expect(migrate(url, { migrationsDir: dir })).rejects.toThrow(
       /20260101000001_old failed earlier .*\n {2}20260101000001_old: boom\n/,
     );
+    // With its file at hand and no marker, it ran in a transaction: the message says so.
+    write("20260101000001_old", "CREATE TABLE old (id int);");
+    const error = await caught(migrate(url, { migrationsDir: dir }));
+    expect(error).toBeInstanceOf(FailedMigrationError);
+    expect(error.message).toContain("nothing of it was applied");
+    expect(error.message).toContain("npm run db:resolve -- --rolled-back 20260101000001_old");
+    await resolveMigration(url, "20260101000001_old", "rolled-back", { migrationsDir: dir });
+    expect((await migrate(url, { migrationsDir: dir })).applied).toEqual(["20260101000001_old"]);
   });
 
   it("warns about migrations edited or removed after they were applied", async () => {
