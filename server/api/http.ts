@@ -22,9 +22,9 @@ export function handleTRPCRequest(
     maxBatchSize: MAX_BATCH_SIZE,
     createContext,
     onError({ path, error }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") {
-        console.error(`[trpc] ${path ?? "<no path>"} failed:`, error.cause ?? error);
-      }
+      // Node prints the error with its cause (the original failure) underneath.
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        console.error(`[trpc] ${String(path)} failed:`, error);
     },
   });
 }

@@ -111,3 +111,23 @@ describe("bad input", () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe("server faults", () => {
+  it("are answered 500 and logged once with the procedure's path", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const response = await handleTRPCRequest(
+        new Request("http://localhost/api/trpc/accounts.list"),
+        () => {
+          throw new Error("the context could not be built");
+        },
+      );
+      expect(response.status).toBe(500);
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect(String(errors.mock.calls[0]?.[0])).toMatch(/^\[trpc\] accounts\.list failed:/);
+      expect(String(errors.mock.calls[0]?.[1])).toContain("the context could not be built");
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});

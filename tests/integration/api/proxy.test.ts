@@ -1,6 +1,7 @@
+import { encode } from "next-auth/jwt";
 import { NextRequest } from "next/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { proxy } from "@/proxy";
+import { claimsAtSignIn } from "@/server/auth/session";
 import { resetConfigForTests } from "@/server/config";
 import { getDb } from "@/server/db/client";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
@@ -8,7 +9,10 @@ import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 // proxy.ts itself, with the real Auth.js and a real database behind its page guard.
 
 const APP = "http://127.0.0.1:3000";
+const AUTH_SECRET = "proxy-test-secret-proxy-test-secret-0123";
 let testDb: TestDatabase;
+// Imported once the environment is set: Auth.js reads its secret when first loaded.
+let proxy: (typeof import("@/proxy"))["proxy"];
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -16,6 +20,7 @@ beforeAll(async () => {
   vi.stubEnv("AUTH_SECRET", "proxy-test-secret-proxy-test-secret-0123");
   vi.stubEnv("APP_URL", APP);
   resetConfigForTests();
+  ({ proxy } = await import("@/proxy"));
 });
 
 afterEach(() => {
@@ -162,8 +167,35 @@ describe("the page guard", () => {
       expect(target(await send("/setup"))).toBe("/login");
       const login = await send("/login");
       expect(login.headers.get("x-middleware-next")).toBe("1");
-      // No session cookie is (re-)issued from here.
-      expect(login.headers.getSetCookie().join()).not.toContain("session-token");
+      // A cookie Auth.js cannot read is no session.
+      const forged = await send("/accounts", {
+        headers: { cookie: "authjs.session-token=not-a-token" },
+      });
+      expect(target(forged)).toBe("/login?callbackUrl=%2Faccounts");
+    } finally {
+      await testDb.db.user.deleteMany();
+    }
+  });
+
+  it("lets a signed-in owner in, without re-issuing the session cookie", async () => {
+    const owner = await testDb.db.user.create({
+      data: { email: "owner@example.test", passwordHash: "$argon2id$not-a-real-hash" },
+    });
+    try {
+      const token = await encode({
+        token: { sub: owner.id, email: owner.email, ...claimsAtSignIn({ sessionVersion: 0 }) },
+        secret: AUTH_SECRET,
+        salt: "authjs.session-token",
+      });
+      const cookie = `authjs.session-token=${token}`;
+      const page = await send("/accounts", { headers: { cookie } });
+      expect(target(page)).toBeNull();
+      expect(forwardedNonce(page)).toBeTruthy();
+      expect(page.headers.get("x-frame-options")).toBe("DENY");
+      // Auth.js re-signs the cookie whenever it reads it; the proxy drops that, so a late
+      // answer cannot bring a signed-out session back.
+      expect(page.headers.getSetCookie().join()).not.toContain("session-token");
+      expect(target(await send("/login", { headers: { cookie } }))).toBe("/accounts");
     } finally {
       await testDb.db.user.deleteMany();
     }
