@@ -123,8 +123,7 @@ export class SandboxBank implements SandboxEnvironment {
     if (apiAt >= 0) return this.api.handle(request, url, url.pathname.slice(apiAt + 8));
     const consent = /\/sandbox-bank\/consent\/([^/]+)\/?$/.exec(url.pathname);
     if (consent?.[1]) {
-      const linkId = decodeURIComponent(consent[1]);
-      return handleConsentRequest(request, url, linkId, {
+      return handleConsentRequest(request, url, consent[1], {
         store: this.store,
         now: this.now(),
         redirectOrigins: this.redirectOrigins(url),

@@ -15,7 +15,7 @@ import {
 } from "./lifecycle";
 import { htmlResponse } from "./responses";
 import type { RequisitionRecord, SandboxStore } from "./store";
-import { ALL_SCOPES, redirectAllowed } from "./validation";
+import { ALL_SCOPES, decodePathSegment, redirectAllowed } from "./validation";
 
 function redirectTo(
   requisition: RequisitionRecord,
@@ -45,11 +45,14 @@ export interface ConsentContext {
   redirectOrigins: readonly string[];
 }
 
-/** Answers a request to the consent screen of link `linkId`. */
+/**
+ * Answers a request to the consent screen of the link whose id is `linkSegment` (as it stands
+ * in the path, percent-encoded).
+ */
 export async function handleConsentRequest(
   request: Request,
   url: URL,
-  linkId: string,
+  linkSegment: string,
   { store, now, redirectOrigins }: ConsentContext,
 ): Promise<Response> {
   const method = request.method.toUpperCase();
@@ -57,6 +60,7 @@ export async function handleConsentRequest(
     return htmlResponse(405, renderUnknownLinkPage(), { allow: "GET, POST" });
   }
   const state = store.state;
+  const linkId = decodePathSegment(linkSegment);
   const requisition = Object.values(state.requisitions).find((r) => r.linkId === linkId);
   if (!requisition) return htmlResponse(404, renderUnknownLinkPage());
   // Checked again here, not only when the requisition was created: the state file may hold

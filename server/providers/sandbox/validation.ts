@@ -30,6 +30,15 @@ const LANGUAGES = new Set(
   ),
 );
 
+/** A path segment with its percent-encoding undone, or `undefined` when that encoding is broken. */
+export function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a JSON object body (empty → `{}`), or a 400 response when it is not one. */
 export async function readJsonObject(request: Request): Promise<JsonObject | Response> {
   const text = await request.text();

@@ -123,6 +123,17 @@ describe("routing", () => {
     expect(wrong.headers.get("allow")).toBe("GET, POST");
     expect((await fetch(`${h.server.origin}/elsewhere`)).status).toBe(404);
   });
+
+  it("answers 404, not 500, for an id that is not valid percent-encoding", async () => {
+    for (const path of ["/requisitions/%E0%A4%A/", "/accounts/%ZZ/details/"]) {
+      const answer = await h.api("GET", path);
+      expect(answer.status).toBe(404);
+      expect(answer.json.summary).toBe("Not found.");
+    }
+    const consent = await fetch(`${h.server.origin}/sandbox-bank/consent/%E0%A4%A`);
+    expect(consent.status).toBe(404);
+    expect(await consent.text()).toContain("not valid");
+  });
 });
 
 describe("institutions", () => {

@@ -6,6 +6,7 @@
 import type { FaultContext } from "../faults";
 import { CompanyRateLimiter, companyHeaders } from "../rate-limits";
 import { NOT_FOUND, flatError, jsonResponse, rateLimitBody } from "../responses";
+import { decodePathSegment } from "../validation";
 import { accountRoutes } from "./accounts";
 import { agreementRoutes } from "./agreements";
 import { authenticate } from "./auth";
@@ -76,7 +77,8 @@ export class ApiRouter {
     }
     const { endpoint } = spec;
     const idIndex = route.pattern.indexOf(":id");
-    const id = idIndex >= 0 ? decodeURIComponent(segments[idIndex] ?? "") : "";
+    const id = idIndex >= 0 ? decodePathSegment(segments[idIndex] ?? "") : "";
+    if (id === undefined) return jsonResponse(404, NOT_FOUND);
     const context: FaultContext = endpoint.startsWith("accounts.")
       ? { endpoint, accountId: id }
       : { endpoint };
