@@ -64,7 +64,7 @@ export interface MigrationFailure {
   migrationName: string;
   /** Whether the migration ran in a transaction (then nothing of it was applied). */
   transactional: boolean;
-  /** PostgreSQL's message and SQLSTATE, e.g. `function x() does not exist (42883)`. */
+  /** PostgreSQL's message and SQLSTATE, e.g. `function x() does not exist (SQLSTATE 42883)`. */
   error: string;
   /** 1-based line in migration.sql where the error points, when known. */
   line?: number;
@@ -76,7 +76,10 @@ export interface MigrationFailure {
 
 /** Raised when a migration fails while being applied; the message says what happens next. */
 export class MigrationFailedError extends Error {
-  constructor(readonly failure: MigrationFailure) {
+  constructor(
+    readonly failure: MigrationFailure,
+    options?: { cause?: unknown },
+  ) {
     const { migrationName, error, line, statement, statementCount } = failure;
     const where = line ? ` at line ${line}` : "";
     super(
@@ -93,7 +96,7 @@ export class MigrationFailedError extends Error {
             `Finish or undo the migration by hand, then ` +
             RESOLVE_HELP.replaceAll("<name>", migrationName) +
             ".",
-      { cause: error },
+      options,
     );
     this.name = "MigrationFailedError";
   }
@@ -360,12 +363,15 @@ async function applyOne(client: pg.Client, migrationName: string, content: Buffe
        VALUES ($1, $2, $3, $4, clock_timestamp(), 0)`,
       [id, checksum, migrationName, text],
     );
-    throw new MigrationFailedError({
-      migrationName,
-      transactional: true,
-      error: text,
-      line: position ? lineAt(sql, position - 1) : undefined,
-    });
+    throw new MigrationFailedError(
+      {
+        migrationName,
+        transactional: true,
+        error: text,
+        line: position ? lineAt(sql, position - 1) : undefined,
+      },
+      { cause: error },
+    );
   }
 }
 
@@ -403,7 +409,7 @@ async function applyOutsideTransaction(
         `statement ${index + 1} of ${statements.length} (line ${line}) failed: ${text}; ` +
           `statements before it stayed applied`,
       ]);
-      throw new MigrationFailedError(failure);
+      throw new MigrationFailedError(failure, { cause: error });
     }
   }
   await client.query(

@@ -123,6 +123,7 @@ describe("migrate", () => {
     );
     expect(error).toMatchObject({
       failure: { migrationName: "20260102000000_broken", transactional: true, line: 3 },
+      cause: { code: "42883" },
     });
     const tables = () =>
       query<{ table_name: string }>(
