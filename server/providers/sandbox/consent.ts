@@ -26,13 +26,13 @@ function redirectTo(
     params.set("error", error.code);
     params.set("details", error.details);
   }
-  const separator = requisition.redirect.includes("?") ? "&" : "?";
+  // The parsed URL, as the origin check saw it: its query gets our parameters, its fragment
+  // stays last, and nothing the parser drops (tabs, line breaks) reaches the header.
+  const target = new URL(requisition.redirect);
+  target.search = target.search ? `${target.search}&${params}` : `?${params}`;
   return new Response(null, {
     status: 303,
-    headers: {
-      location: `${requisition.redirect}${separator}${params.toString()}`,
-      "cache-control": "no-store",
-    },
+    headers: { location: target.href, "cache-control": "no-store" },
   });
 }
 

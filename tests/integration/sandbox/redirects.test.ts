@@ -91,6 +91,25 @@ describe("requisition redirects", () => {
   });
 });
 
+describe("the consent page's redirect", () => {
+  async function approvedLocation(redirect: string) {
+    const created = await createRequisition(redirect);
+    expect(created.status).toBe(201);
+    const approved = await h.consent(created.json.link as string, "action=approve");
+    expect(approved.status).toBe(303);
+    return { location: approved.location, reference: created.json.reference as string };
+  }
+
+  it("goes to the parsed address: ref before any fragment, no stray line breaks", async () => {
+    const withFragment = await approvedLocation("http://app.test/cb?from=x#top");
+    expect(withFragment.location).toBe(
+      `http://app.test/cb?from=x&ref=${withFragment.reference}#top`,
+    );
+    const withNewline = await approvedLocation("http://app.test/c\nb");
+    expect(withNewline.location).toBe(`http://app.test/cb?ref=${withNewline.reference}`);
+  });
+});
+
 describe("the consent page", () => {
   /** A sandbox whose state file already holds requisitions that lead off-origin. */
   async function sandboxWithStoredRequisitions() {
