@@ -5,7 +5,8 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 /**
  * End-to-end tests in Debian's Chromium (never a downloaded browser). One production server on
  * a fresh database serves the whole run; specs run in file-name order on one worker, so
- * `01-auth.spec.ts` creates the owner the later specs sign in with.
+ * `00-first-run-csp.spec.ts` still finds the set-up page and `01-auth.spec.ts` creates the owner
+ * the later specs sign in with.
  */
 export default defineConfig({
   testDir: "tests/e2e",

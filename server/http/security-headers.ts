@@ -56,6 +56,7 @@ export function contentSecurityPolicy(options: SecurityHeaderOptions): string {
     ["default-src", ["'self'"]],
     ["script-src", script],
     ["style-src", style],
+    // Bank logos from a provider's CDN would need serving through the app (or a host here).
     ["img-src", ["'self'", "data:", "blob:"]],
     ["font-src", ["'self'"]],
     // Hot reloading talks over a WebSocket in development.
@@ -63,6 +64,8 @@ export function contentSecurityPolicy(options: SecurityHeaderOptions): string {
     ["worker-src", wasm ? ["'self'", "blob:"] : ["'self'"]],
     ["object-src", ["'none'"]],
     ["base-uri", ["'none'"]],
+    // Browsers apply this to a form's redirects too: an action that sends the browser to a
+    // bank must do so by navigation (Next's redirect() with JavaScript), not a form's redirect.
     ["form-action", ["'self'"]],
     ["frame-ancestors", ["'none'"]],
   ];
