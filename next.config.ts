@@ -4,6 +4,8 @@ const nextConfig: NextConfig = {
   // A separate build folder lets tests and parallel builds avoid each other (default .next).
   distDir: process.env.NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,
+  // No headers() here: proxy.ts sets every security header (server/http/security-headers.ts) on
+  // every response, since the CSP carries a nonce made per request.
   // GoCardless paths end in "/" and the sandbox bank must answer them as they are, not with a
   // redirect; proxy.ts still redirects the app's own pages to their slash-less form.
   skipTrailingSlashRedirect: true,
