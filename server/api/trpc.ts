@@ -71,8 +71,9 @@ export const createTRPCRouter = t.router;
 // ───────────────────────────── 3. procedures ─────────────────────────────
 
 /**
- * Input the server cannot even read (malformed JSON, or superjson metadata so deeply nested that
- * decoding it overflows the stack) is the caller's mistake: 400, never a 500.
+ * Input the server cannot even read (malformed JSON, or a payload or superjson `meta` nested so
+ * deeply that decoding it overflows the stack) is the caller's mistake: 400 with a plain message,
+ * never a 500 or the raw RangeError text.
  */
 const readableInput = t.middleware(({ getRawInput, next }) =>
   next({
