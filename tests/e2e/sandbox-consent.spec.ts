@@ -1,20 +1,25 @@
-import { expect, test } from "@playwright/test";
+import { type APIRequestContext, expect, test } from "@playwright/test";
 
 // The built-in sandbox bank is served by the app itself: create a requisition over its
 // GoCardless-compatible API, open the hosted consent page in the browser, approve, and check the
 // bank sends the browser back to the app's callback with our reference.
 const SANDBOX_SECRETS = { secret_id: "sandbox-secret-id", secret_key: "sandbox-secret-key" };
 
+/** The app's sandbox API base and the headers of a freshly issued access token. */
+async function sandboxApi(request: APIRequestContext, baseURL: string | undefined) {
+  const api = `${baseURL}/sandbox-bank/api/v2`;
+  const token = await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS });
+  expect(token.status()).toBe(200);
+  const { access } = (await token.json()) as { access: string };
+  return { api, headers: { authorization: `Bearer ${access}` } };
+}
+
 test("sandbox consent: Approve redirects to /connections/callback?ref=<reference>", async ({
   page,
   request,
   baseURL,
 }) => {
-  const api = `${baseURL}/sandbox-bank/api/v2`;
-  const token = await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS });
-  expect(token.status()).toBe(200);
-  const { access } = (await token.json()) as { access: string };
-  const headers = { authorization: `Bearer ${access}` };
+  const { api, headers } = await sandboxApi(request, baseURL);
 
   const agreement = await request.post(`${api}/agreements/enduser/`, {
     headers,
@@ -63,15 +68,10 @@ test("sandbox consent: Reject redirects with UserCancelledSession", async ({
   request,
   baseURL,
 }) => {
-  const api = `${baseURL}/sandbox-bank/api/v2`;
-  const { access } = (await (
-    await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS })
-  ).json()) as {
-    access: string;
-  };
+  const { api, headers } = await sandboxApi(request, baseURL);
   const reference = `e2e-reject-${Date.now()}`;
   const created = await request.post(`${api}/requisitions/`, {
-    headers: { authorization: `Bearer ${access}` },
+    headers,
     data: {
       redirect: `${baseURL}/connections/callback`,
       institution_id: "SANDBOXFINANCE_SFIN0000",
@@ -94,12 +94,9 @@ test("sandbox API: a requisition that would send the browser to another site is 
   request,
   baseURL,
 }) => {
-  const api = `${baseURL}/sandbox-bank/api/v2`;
-  const { access } = (await (
-    await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS })
-  ).json()) as { access: string };
+  const { api, headers } = await sandboxApi(request, baseURL);
   const created = await request.post(`${api}/requisitions/`, {
-    headers: { authorization: `Bearer ${access}` },
+    headers,
     data: { redirect: "https://evil.example/phish", institution_id: "SANDBOXFINANCE_SFIN0000" },
   });
   expect(created.status()).toBe(400);
@@ -121,12 +118,9 @@ test("sandbox consent page: styled by its stylesheet, no Content-Security-Policy
   page.on("console", (message) => {
     if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
   });
-  const api = `${baseURL}/sandbox-bank/api/v2`;
-  const { access } = (await (
-    await request.post(`${api}/token/new/`, { data: SANDBOX_SECRETS })
-  ).json()) as { access: string };
+  const { api, headers } = await sandboxApi(request, baseURL);
   const created = await request.post(`${api}/requisitions/`, {
-    headers: { authorization: `Bearer ${access}` },
+    headers,
     data: {
       redirect: `${baseURL}/connections/callback`,
       institution_id: "SANDBOXFINANCE_SFIN0000",
