@@ -3,19 +3,21 @@
 // `next start` / `next dev`. Every request has its client address stamped into one private
 // header first (server/auth/client-address.ts), so no client can claim another address.
 //
-// Plain JavaScript on purpose: only our own modules go through tsx (scoped by tsImport), so
-// Next and its bundles load exactly as under its own CLI.
+// Plain JavaScript on purpose: only our own module goes through tsx (a scoped require), so Next
+// and its bundles load exactly as under its own CLI.
 //
 //   node scripts/serve.mjs [--dev]      (reads PORT, HOST and TRUST_PROXY from the environment)
 import { createServer } from "node:http";
-import { tsImport } from "tsx/esm/api";
+import { require as tsRequire } from "tsx/cjs/api";
 
 const dev = process.argv.includes("--dev");
 // What Next's CLI sets before loading anything (`next start` → production, `next dev` → development).
 process.env.NODE_ENV ??= dev ? "development" : "production";
 process.env.NEXT_RUNTIME ??= "nodejs";
 
-const { parseTrustProxy, TRUST_PROXY_FORMAT, withClientAddress } = await tsImport(
+// tsx's CommonJS loader, not tsImport: the ESM one runs its hooks on a loader thread, which
+// never answers while the preloaded exit-with-parent.cjs keeps stdin flowing (the start hangs).
+const { parseTrustProxy, TRUST_PROXY_FORMAT, withClientAddress } = tsRequire(
   "../server/auth/client-address.ts",
   import.meta.url,
 );
