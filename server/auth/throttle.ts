@@ -45,7 +45,12 @@ export function normaliseIp(raw: string | null | undefined): string {
   return "unknown";
 }
 
-/** The throttle key: sha256 (hex) of the normalised IP and the lower-cased email. */
+/**
+ * The throttle key: sha256 (hex) of the normalised IP and the lower-cased email. Deliberately no
+ * global per-email key: one would let anyone, from anywhere, keep the owner from signing in.
+ * Per address + email, failures from elsewhere never delay the owner's own address, and no wait
+ * is longer than {@link MAX_BLOCK_SECONDS}.
+ */
 export function throttleKey(ip: string, email: string): string {
   return createHash("sha256")
     .update(`${normaliseIp(ip)}\n${normaliseEmail(email)}`)
