@@ -90,6 +90,37 @@ describe("migrate", () => {
     expect(rows[0]!.finished_at).toBeInstanceOf(Date);
   });
 
+  it("npm run db:migrate applies the project's migrations on DATABASE_URL and says how many", async () => {
+    const url = await emptyDatabase();
+    const run = () =>
+      spawnSync("npm", ["run", "--silent", "db:migrate"], {
+        encoding: "utf8",
+        env: { ...process.env, DATABASE_URL: url },
+      });
+    const first = run();
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    const count = listMigrations(path.resolve("prisma/migrations")).length;
+    expect(first.stdout).toContain(`${count} migration(s) applied`);
+    const names = await query<{ migration_name: string }>(
+      url,
+      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL",
+    );
+    expect(names).toHaveLength(count);
+
+    const again = run();
+    expect(again.status).toBe(0);
+    expect(again.stdout).not.toContain("applied");
+
+    // A bad setting stops it before anything is touched, with one line naming the variable.
+    const bad = spawnSync("npm", ["run", "--silent", "db:migrate"], {
+      encoding: "utf8",
+      env: { ...process.env, DATABASE_URL: "mysql://nope" },
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("DATABASE_URL: must be a postgresql:// connection URL");
+  });
+
   it("applies in timestamp order, keeps dollar-quoted bodies intact, and logs what it applied", async () => {
     const url = await emptyDatabase();
     write("20260102000000_second", "INSERT INTO t (v) VALUES (add_one(1));");
