@@ -7,6 +7,8 @@ import { normaliseEmail } from "./password";
 export const FREE_ATTEMPTS = 5;
 /** Longest block after repeated failures. */
 export const MAX_BLOCK_SECONDS = 15 * 60;
+/** 2^10 s already exceeds {@link MAX_BLOCK_SECONDS}; larger exponents change nothing. */
+const MAX_BLOCK_EXPONENT = 10;
 /** A key with no failure for this long starts counting from zero again. */
 export const FAILURE_MEMORY_MS = 24 * 60 * 60 * 1000;
 
@@ -97,7 +99,8 @@ export async function claimAttempt(
     where: { lastFailureAt: { lt: forgetBefore }, key: { not: key } },
   });
   // The WHERE on the conflict branch skips a blocked key: no row is returned, nothing changes.
-  // The block length repeats blockSecondsAfter() in SQL so that count and block are one write.
+  // The block length repeats blockSecondsAfter() in SQL so that count and block are one write;
+  // the exponent is capped because a key hammered for days would overflow power().
   const rows = await db.$queryRaw<{ attempts: number }[]>`
     INSERT INTO auth.login_throttle AS t (key, failures, last_failure_at, blocked_until)
     VALUES (${key}, 1, ${now}, NULL)
@@ -106,8 +109,9 @@ export async function claimAttempt(
       last_failure_at = EXCLUDED.last_failure_at,
       blocked_until = CASE
         WHEN t.last_failure_at < ${forgetBefore} OR t.failures + 1 <= ${FREE_ATTEMPTS} THEN NULL
-        ELSE ${now}::timestamptz + make_interval(
-          secs => LEAST(power(2, t.failures + 1 - ${FREE_ATTEMPTS}), ${MAX_BLOCK_SECONDS}))
+        ELSE ${now}::timestamptz + make_interval(secs => LEAST(
+          power(2, LEAST(t.failures + 1 - ${FREE_ATTEMPTS}, ${MAX_BLOCK_EXPONENT})),
+          ${MAX_BLOCK_SECONDS}))
       END
     WHERE t.blocked_until IS NULL OR t.blocked_until <= ${now}
     RETURNING failures AS attempts`;

@@ -92,6 +92,23 @@ describe("throttle store", () => {
     });
   });
 
+  it("keeps the 15-minute cap for a key hammered for weeks (no overflow in the block length)", async () => {
+    const key = throttleKey(IP, EMAIL);
+    // Two weeks of one attempt per 15-minute block, never a quiet day: over 1,300 counted.
+    await testDb.db.loginThrottle.create({
+      data: { key, failures: 1_344, lastFailureAt: at(-MAX_BLOCK_SECONDS), blockedUntil: T0 },
+    });
+    expect(await claimAttempt(testDb.db, key, T0)).toEqual({
+      allowed: true,
+      attempts: 1_345,
+      blockSeconds: MAX_BLOCK_SECONDS,
+    });
+    expect(await checkThrottle(testDb.db, key, T0)).toEqual({
+      blocked: true,
+      retryAfterSeconds: MAX_BLOCK_SECONDS,
+    });
+  });
+
   it("persists in Postgres: a second connection (another server process) sees the block", async () => {
     const key = throttleKey(IP, EMAIL);
     for (let i = 0; i <= FREE_ATTEMPTS; i++) await claimAttempt(testDb.db, key, T0);
