@@ -22,12 +22,14 @@ export interface ExistingTransaction {
   /** The core row's id (uuid). */
   id: string;
   providerTransactionId: string;
+  /** In the provider contract's spelling (`bank`…); the column's enum is `BANK`…, same order. */
   idSource: TransactionIdSource;
   status: TransactionStatus;
   /** Effective calendar date (booked: booking date; pending: value date, else booking date). */
   date: Date;
   bookingDate: Date | null;
   valueDate: Date | null;
+  bookedAt: Date | null;
   /** Signed: negative = money out. */
   amount: Decimal;
   /** ISO 4217. */
@@ -40,12 +42,12 @@ export interface ExistingTransaction {
   /** Booked rows only: the pending row this booked row replaced. */
   replacesPendingId: string | null;
   /**
-   * Pending rows only: the booked row that superseded this one (a superseded pending row is kept
+   * Pending rows only: when a booked row superseded this one (a superseded pending row is kept
    * for audit, never summed, and never matched again). `null` for a live pending row. A pending
    * row is also treated as superseded when a booked row in `existing` names it in
-   * `replacesPendingId`, so a schema that keeps only that side of the link may pass `null` here.
+   * `replacesPendingId`.
    */
-  supersededById: string | null;
+  supersededAt: Date | null;
 }
 
 /**
@@ -84,6 +86,8 @@ export interface TransactionValues {
   date: Date;
   bookingDate: Date | null;
   valueDate: Date | null;
+  /** Exact booking moment, when the bank gives one. */
+  bookedAt: Date | null;
   amount: Decimal;
   currency: string;
   description: string | null;
