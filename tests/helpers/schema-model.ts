@@ -150,7 +150,8 @@ function expectedDefault(
   defaultSchema: string,
 ) {
   const value = field.default;
-  if (value === undefined || field.isUpdatedAt) return null;
+  // @updatedAt alone has no database default; with @default(now()) Prisma writes one.
+  if (value === undefined) return null;
   if (typeof value === "object" && value !== null && "name" in value) {
     const { name: fn, args } = value as { name: string; args?: unknown[] };
     if (fn === "now") return "CURRENT_TIMESTAMP";
@@ -163,7 +164,7 @@ function expectedDefault(
     const enumDef = enumsByName.get(field.type)!;
     return `'${value}'::${enumDef.schema ?? defaultSchema}.${enumDef.dbName ?? enumDef.name}`;
   }
-  if (typeof value === "string") return `'${value}'::text`;
+  if (typeof value === "string") return `'${value}'::${field.type === "Json" ? "jsonb" : "text"}`;
   if (typeof value === "boolean" || typeof value === "number") return String(value);
   throw new Error(`schema-model: default ${JSON.stringify(value)} is not mapped yet`);
 }
