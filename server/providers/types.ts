@@ -139,6 +139,11 @@ export interface ProviderBalance {
   referenceDate?: Date;
   /** Exact moment of the last change, when the bank says. */
   lastChangeAt?: Date;
+  /**
+   * Whether the bank included the credit limit in `amount` (cards: an available balance that
+   * counts the limit is not money of the person's own). `undefined` when the bank does not say.
+   */
+  creditLimitIncluded?: boolean;
   /** The provider's payload for this balance, verbatim. */
   raw: unknown;
 }
@@ -152,7 +157,13 @@ export interface ProviderTransaction {
   providerTransactionId: string;
   idSource: TransactionIdSource;
   status: TransactionStatus;
-  /** Calendar dates at UTC midnight. */
+  /**
+   * The effective calendar day (UTC midnight), never missing. Booked: `bookingDate`, else the day
+   * as written in `bookingDateTime` (never its UTC conversion). Pending: `valueDate`, else
+   * `bookingDate`, else the written day of `valueDateTime`, else of `bookingDateTime`.
+   */
+  date: Date;
+  /** Calendar dates at UTC midnight, as the bank gave them (a date-time keeps its written day). */
   bookingDate?: Date;
   valueDate?: Date;
   /** Exact booking moment, when the bank gives one. */
@@ -171,10 +182,21 @@ export interface ProviderTransaction {
   raw: unknown;
 }
 
+/** A transaction row the provider sent but that could not be read; kept aside, not stored. */
+export interface QuarantinedTransaction {
+  status: TransactionStatus;
+  /** Why the row was set aside, naming the field, e.g. `transactionAmount.amount: not a decimal amount: "12,50"`. */
+  reason: string;
+  /** The provider's payload for this row, verbatim. */
+  raw: unknown;
+}
+
 /** Booked and pending transactions of one account. */
 export interface ProviderTransactions {
   booked: ProviderTransaction[];
   pending: ProviderTransaction[];
+  /** Rows that failed validation; the rest of the response is still returned. */
+  quarantined: QuarantinedTransaction[];
 }
 
 /** Inclusive calendar-date range; both ends optional (provider defaults apply). */
@@ -189,7 +211,7 @@ export interface TransactionQueryOptions {
    * Key used in content hashes and fingerprints instead of the provider account id. Pass the core
    * account id so content-hashed ids survive a re-link (which gives new provider account ids).
    */
-  stableAccountKey?: string;
+  stableAccountKey: string;
   /** The account's institution, when known (saves a look-up for bank quirks). */
   providerInstitutionId?: string;
 }
@@ -220,6 +242,6 @@ export interface BankProvider {
   getTransactions(
     providerAccountId: string,
     range: DateRange,
-    options?: TransactionQueryOptions,
+    options: TransactionQueryOptions,
   ): Promise<ProviderResult<ProviderTransactions>>;
 }

@@ -48,7 +48,11 @@ test("the GoCardless client links Sandbox Finance through the consent page and r
 
     const to = new Date();
     const from = new Date(to.getTime() - 89 * 24 * 60 * 60 * 1000);
-    const transactions = await provider.getTransactions(providerAccountId, { from, to });
+    const transactions = await provider.getTransactions(
+      providerAccountId,
+      { from, to },
+      { stableAccountKey: providerAccountId },
+    );
     expect(transactions.data.booked.length).toBeGreaterThan(10);
     for (const transaction of transactions.data.booked) {
       expect(transaction.amount.isFinite()).toBe(true);

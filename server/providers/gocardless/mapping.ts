@@ -11,7 +11,9 @@ import type {
   ProviderBalance,
   ProviderInstitution,
   ProviderTransaction,
+  QuarantinedTransaction,
   ResolvedLink,
+  TransactionIdSource,
 } from "@/server/providers/types";
 import type {
   GcAccountDetails,
@@ -103,6 +105,7 @@ export function mapBalance(balance: GcBalance & { raw: unknown }): ProviderBalan
     currency: balance.balanceAmount.currency,
     referenceDate: dayToDate(balance.referenceDate ?? instantToDay(balance.lastChangeDateTime)),
     lastChangeAt: balance.lastChangeDateTime,
+    creditLimitIncluded: balance.creditLimitIncluded ?? undefined,
     raw: balance.raw,
   };
 }
@@ -164,21 +167,49 @@ function sha256(parts: readonly unknown[]): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
 
-/** Stable content hash of a transaction without any usable id. */
-export function contentHash(accountId: string, tx: GcTransactionWithRaw): string {
+/**
+ * The effective calendar day (`YYYY-MM-DD`) of a row, as written by the bank (never a UTC
+ * conversion). Booked: `bookingDate`, else `bookingDateTime`'s day, else the value date (banks
+ * such as ABN AMRO give only that). Pending: `valueDate`, else `bookingDate`, else the written
+ * day of `valueDateTime`, else of `bookingDateTime`. `undefined` when the row has no date.
+ */
+export function effectiveDay(list: TransactionList, tx: GcTransactionWithRaw): string | undefined {
+  return list === "booked"
+    ? (tx.bookingDate ?? tx.bookingDateTimeDay ?? tx.valueDate ?? tx.valueDateTimeDay)
+    : (tx.valueDate ?? tx.bookingDate ?? tx.valueDateTimeDay ?? tx.bookingDateTimeDay);
+}
+
+/** What identifies a row without any id: the fields of rule 2, in a fixed order. */
+function contentMaterial(
+  stableAccountKey: string,
+  list: TransactionList,
+  day: string,
+  tx: GcTransactionWithRaw,
+): unknown[] {
   const counterparty = counterpartyOf(tx);
-  return sha256([
-    accountId,
-    tx.bookingDate ?? null,
-    tx.valueDate ?? null,
-    tx.bookingDateTime?.toISOString() ?? null,
-    tx.valueDateTime?.toISOString() ?? null,
+  return [
+    stableAccountKey,
+    list,
+    day,
     tx.transactionAmount.amount.toFixed(),
     tx.transactionAmount.currency,
-    describeTransaction(tx) ?? null,
     counterparty.name ?? null,
     counterparty.iban ?? null,
-  ]);
+    describeTransaction(tx) ?? null,
+  ];
+}
+
+/**
+ * Stable content hash of a row without a usable id: account key (the core account id, so it
+ * survives a re-link), status, effective day, amount, currency, counterparty and text.
+ */
+export function contentHash(
+  stableAccountKey: string,
+  list: TransactionList,
+  day: string,
+  tx: GcTransactionWithRaw,
+): string {
+  return sha256(contentMaterial(stableAccountKey, list, day, tx));
 }
 
 // Words banks prefix to pending rows and drop on booking ("Reserved PAYMENT …").
@@ -209,41 +240,103 @@ export function fingerprintTransaction(accountId: string, tx: GcTransactionWithR
   ]);
 }
 
+/** Transactions of one list in core terms, and the rows set aside. */
+export interface MappedTransactions {
+  transactions: ProviderTransaction[];
+  quarantined: QuarantinedTransaction[];
+}
+
+interface Candidate {
+  tx: GcTransactionWithRaw;
+  day: string;
+  /** Usable id before de-duplication, or `undefined` for a content id. */
+  baseId?: string;
+  idSource: TransactionIdSource;
+  /** Canonical content of the row, for hashing and for ordering rows that share an id. */
+  content: string;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Gives every row a unique id. Rows sharing a base id (a bank id sent twice, or byte-identical
+ * content) are numbered `#2`, `#3`… in content order, so the same rows get the same ids whatever
+ * order the bank sends them in. The first keeps the bare id.
+ */
+function assignIds(candidates: readonly Candidate[]): string[] {
+  const ids = candidates.map((candidate) =>
+    candidate.baseId !== undefined
+      ? candidate.baseId
+      : `sha256:${createHash("sha256").update(candidate.content).digest("hex")}`,
+  );
+  const groups = new Map<string, number[]>();
+  ids.forEach((id, index) => {
+    const group = groups.get(id);
+    if (group) group.push(index);
+    else groups.set(id, [index]);
+  });
+  for (const [id, members] of groups) {
+    if (members.length < 2) continue;
+    const order = members
+      .map((index) => {
+        const candidate = candidates[index] as Candidate;
+        return { index, content: candidate.content, raw: JSON.stringify(candidate.tx.raw) ?? "" };
+      })
+      .sort((a, b) => compareText(a.content, b.content) || compareText(a.raw, b.raw));
+    order.forEach(({ index }, position) => {
+      ids[index] = position === 0 ? id : `${id}#${position + 1}`;
+    });
+  }
+  return ids;
+}
+
 /**
  * Maps one list of transactions. Ids follow the fallback chain: the bank's `transactionId`
- * (placeholders already removed) → GoCardless' `internalTransactionId` → content hash. Identical
- * content-hashed rows in one response (genuine duplicates) get `#2`, `#3`… in bank order.
+ * (trimmed, placeholders already removed) → GoCardless' `internalTransactionId` → content hash;
+ * rows sharing an id in one response are numbered (see {@link assignIds}). A row without any date
+ * is quarantined with the reason; the others are returned.
  */
 export function mapTransactions(
-  accountId: string,
+  stableAccountKey: string,
   list: TransactionList,
   transactions: readonly GcTransactionWithRaw[],
-): ProviderTransaction[] {
-  const seenHashes = new Map<string, number>();
-  return transactions.map((tx) => {
-    let providerTransactionId: string;
-    let idSource: ProviderTransaction["idSource"];
-    if (tx.transactionId) {
-      providerTransactionId = tx.transactionId;
-      idSource = "bank";
-    } else if (tx.internalTransactionId) {
-      providerTransactionId = tx.internalTransactionId;
-      idSource = "provider";
-    } else {
-      const hash = contentHash(accountId, tx);
-      const occurrence = (seenHashes.get(hash) ?? 0) + 1;
-      seenHashes.set(hash, occurrence);
-      providerTransactionId = occurrence === 1 ? `sha256:${hash}` : `sha256:${hash}#${occurrence}`;
-      idSource = "content";
+): MappedTransactions {
+  const status = mapTransactionList(list);
+  const quarantined: QuarantinedTransaction[] = [];
+  const candidates: Candidate[] = [];
+  for (const tx of transactions) {
+    const day = effectiveDay(list, tx);
+    if (day === undefined) {
+      quarantined.push({
+        status,
+        reason:
+          "no date: bookingDate, bookingDateTime, valueDate and valueDateTime are all missing",
+        raw: tx.raw,
+      });
+      continue;
     }
+    const content = JSON.stringify(contentMaterial(stableAccountKey, list, day, tx));
+    if (tx.transactionId) {
+      candidates.push({ tx, day, baseId: tx.transactionId, idSource: "bank", content });
+    } else if (tx.internalTransactionId) {
+      candidates.push({ tx, day, baseId: tx.internalTransactionId, idSource: "provider", content });
+    } else {
+      candidates.push({ tx, day, idSource: "content", content });
+    }
+  }
+  const ids = assignIds(candidates);
+  const mapped = candidates.map(({ tx, day, idSource }, index): ProviderTransaction => {
     const counterparty = counterpartyOf(tx);
     const mcc = tx.merchantCategoryCode?.trim();
     return {
-      providerTransactionId,
+      providerTransactionId: ids[index] as string,
       idSource,
-      status: mapTransactionList(list),
-      bookingDate: dayToDate(tx.bookingDate ?? instantToDay(tx.bookingDateTime)),
-      valueDate: dayToDate(tx.valueDate ?? instantToDay(tx.valueDateTime)),
+      status,
+      date: dayToDate(day) as Date,
+      bookingDate: dayToDate(tx.bookingDate ?? tx.bookingDateTimeDay),
+      valueDate: dayToDate(tx.valueDate ?? tx.valueDateTimeDay),
       bookedAt: tx.bookingDateTime,
       amount: tx.transactionAmount.amount,
       currency: tx.transactionAmount.currency,
@@ -251,8 +344,9 @@ export function mapTransactions(
       counterpartyName: counterparty.name,
       counterpartyIban: counterparty.iban,
       mcc: mcc && /^\d{4}$/.test(mcc) ? mcc : undefined,
-      fingerprint: fingerprintTransaction(accountId, tx),
+      fingerprint: fingerprintTransaction(stableAccountKey, tx),
       raw: tx.raw,
     };
   });
+  return { transactions: mapped, quarantined };
 }

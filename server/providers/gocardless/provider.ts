@@ -32,7 +32,7 @@ import {
   mapRequisition,
   mapTransactions,
 } from "./mapping";
-import { mapRequisitionStatus } from "./status-mapping";
+import { mapRequisitionStatus, mapTransactionList } from "./status-mapping";
 
 /** History a bank with `separate_continuous_history_consent` gives continuously (research §7.16). */
 const CONTINUOUS_HISTORY_DAYS = 90;
@@ -280,7 +280,7 @@ export class GoCardlessProvider implements BankProvider {
   async getTransactions(
     providerAccountId: string,
     range: DateRange,
-    options: TransactionQueryOptions = {},
+    options: TransactionQueryOptions,
   ): Promise<ProviderResult<ProviderTransactions>> {
     const responses: ApiResponse<unknown>[] = [];
     // Learn the bank first: a failure here must not waste the day's transactions quota.
@@ -292,11 +292,30 @@ export class GoCardlessProvider implements BankProvider {
     });
     responses.push(response);
     const adapter = adapterFor(institutionId);
-    const key = options.stableAccountKey ?? providerAccountId;
-    const { booked, pending } = response.data.transactions;
+    const key = options.stableAccountKey;
+    const { transactions, rejected } = response.data;
+    const booked = mapTransactions(
+      key,
+      "booked",
+      transactions.booked.map(adapter.normaliseTransaction),
+    );
+    const pending = mapTransactions(
+      key,
+      "pending",
+      transactions.pending.map(adapter.normaliseTransaction),
+    );
     const data: ProviderTransactions = {
-      booked: mapTransactions(key, "booked", booked.map(adapter.normaliseTransaction)),
-      pending: mapTransactions(key, "pending", pending.map(adapter.normaliseTransaction)),
+      booked: booked.transactions,
+      pending: pending.transactions,
+      quarantined: [
+        ...rejected.map((row) => ({
+          status: mapTransactionList(row.list),
+          reason: `${row.list}[${row.index}].${row.reason}`,
+          raw: row.raw,
+        })),
+        ...booked.quarantined,
+        ...pending.quarantined,
+      ],
     };
     return result(data, responses, response.raw, providerAccountId);
   }

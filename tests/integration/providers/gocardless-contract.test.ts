@@ -329,10 +329,11 @@ describe("account data", () => {
       BalanceKind.AVAILABLE,
       BalanceKind.EXPECTED,
     ]);
-    const transactions = await provider.getTransactions(accountId, {
-      from: new Date(current.getTime() - 60 * DAY_MS),
-      to: now(),
-    });
+    const transactions = await provider.getTransactions(
+      accountId,
+      { from: new Date(current.getTime() - 60 * DAY_MS), to: now() },
+      { stableAccountKey: accountId },
+    );
     expect(transactions.data.booked.length).toBeGreaterThan(0);
     for (const row of [...transactions.data.booked, ...transactions.data.pending]) {
       expect(row.providerTransactionId).not.toBe("");
@@ -387,11 +388,11 @@ describe("pending to booked", () => {
       const linked = await link("BRIGHTWATER_BRWTGB2L", ["brw-0001-current"]);
       const id = linked.accounts[0]?.providerAccountId ?? "";
       const window = () => ({ from: new Date(current.getTime() - 10 * DAY_MS), to: now() });
-      const before = await provider.getTransactions(id, window());
+      const before = await provider.getTransactions(id, window(), { stableAccountKey: id });
       expect(before.data.pending.length).toBeGreaterThan(0);
       expect(before.data.pending.every((row) => row.idSource === "bank")).toBe(true);
       advance(4 * DAY_MS);
-      const after = await provider.getTransactions(id, window());
+      const after = await provider.getTransactions(id, window(), { stableAccountKey: id });
       const booked = new Set(after.data.booked.map((row) => row.fingerprint));
       const bookedIds = new Set(after.data.booked.map((row) => row.providerTransactionId));
       for (const row of before.data.pending) {
@@ -422,7 +423,9 @@ describe("fault knobs", () => {
     "transactionIds %s: ids fall back to content hashes",
     async (mode) => {
       sandbox.bank.faults = { transactionIds: { mode, accountId } };
-      const result = await provider.getTransactions(accountId, range());
+      const result = await provider.getTransactions(accountId, range(), {
+        stableAccountKey: accountId,
+      });
       expect(result.data.booked.length).toBeGreaterThan(0);
       for (const row of result.data.booked) {
         expect(["provider", "content"]).toContain(row.idSource);
@@ -433,9 +436,13 @@ describe("fault knobs", () => {
   );
 
   it("idChange: every booked id changes, fingerprints do not", async () => {
-    const before = await provider.getTransactions(accountId, range());
+    const before = await provider.getTransactions(accountId, range(), {
+      stableAccountKey: accountId,
+    });
     sandbox.bank.faults = { idChange: { salt: "migration-1" } };
-    const after = await provider.getTransactions(accountId, range());
+    const after = await provider.getTransactions(accountId, range(), {
+      stableAccountKey: accountId,
+    });
     const beforeIds = new Set(before.data.booked.map((row) => row.providerTransactionId));
     expect(after.data.booked.some((row) => beforeIds.has(row.providerTransactionId))).toBe(false);
     expect(after.data.booked.map((row) => row.fingerprint).sort()).toEqual(
@@ -452,7 +459,9 @@ describe("fault knobs", () => {
       inverted.data.transactions.booked.map((row) => row.transactionAmount.amount.toString()),
     ).toEqual(amounts.map((amount) => amount.negated().toString()));
     sandbox.bank.faults = { amountSigns: { mode: "absolute" } };
-    const absolute = await provider.getTransactions(accountId, range());
+    const absolute = await provider.getTransactions(accountId, range(), {
+      stableAccountKey: accountId,
+    });
     expect(absolute.data.booked.every((row) => !row.amount.isNegative())).toBe(true);
     sandbox.bank.faults = { amountsWithoutDecimals: {}, currencyExchangeAsObject: {} };
     const whole = await client.getAccountTransactions(accountId, { dateFrom: range().from });
@@ -469,7 +478,7 @@ describe("fault knobs", () => {
     expect(
       raw.data.transactions.booked.every((row) => !row.transactionAmount.amount.isNegative()),
     ).toBe(true);
-    const mapped = await provider.getTransactions(id, range());
+    const mapped = await provider.getTransactions(id, range(), { stableAccountKey: id });
     expect(mapped.data.booked.some((row) => row.amount.isNegative())).toBe(true);
   });
 
@@ -524,7 +533,9 @@ describe("fault knobs", () => {
 
   it.each([400, 401] as const)("euaExpired as %i: consent expired", async (status) => {
     sandbox.bank.faults = { euaExpired: { status, accountId } };
-    const error = await caught(provider.getTransactions(accountId, range()));
+    const error = await caught(
+      provider.getTransactions(accountId, range(), { stableAccountKey: accountId }),
+    );
     expect(error).toBeInstanceOf(ConsentExpiredError);
     expect(error.status).toBe(status);
   });

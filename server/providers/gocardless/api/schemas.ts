@@ -423,19 +423,92 @@ export const transactionSchema = z.object({
 });
 export type GcTransaction = z.infer<typeof transactionSchema>;
 
-/** A parsed transaction plus its own JSON. */
-export type GcTransactionWithRaw = GcTransaction & { raw: unknown };
+/**
+ * A parsed transaction plus its own JSON and the calendar days as written in its date-times
+ * (`2024-02-01T00:30+01:00` → `2024-02-01`, whatever the UTC instant).
+ */
+export type GcTransactionWithRaw = GcTransaction & {
+  raw: unknown;
+  bookingDateTimeDay?: string;
+  valueDateTimeDay?: string;
+};
 
-export const transactionsSchema = z.object({
-  transactions: z.object({
-    booked: z.array(withRaw(transactionSchema)),
-    pending: z
-      .array(withRaw(transactionSchema))
-      .nullish()
-      .transform((value) => value ?? []),
-  }),
-  last_updated: optionalDateTime,
-});
+/** Which list of a transactions response a row came from. */
+export type GcTransactionListName = "booked" | "pending";
+
+/** A transaction row that failed validation, with the reason naming the field. */
+export interface GcRejectedTransaction {
+  list: GcTransactionListName;
+  /** Position in its list, as sent. */
+  index: number;
+  reason: string;
+  raw: unknown;
+}
+
+/** One row read: either a transaction or why it could not be read. */
+export type GcTransactionRowResult =
+  { ok: true; transaction: GcTransactionWithRaw } | { ok: false; reason: string };
+
+function writtenDay(value: unknown): string | undefined {
+  return typeof value === "string" ? parseDateTime(value)?.date : undefined;
+}
+
+/** Reads one transaction row with {@link transactionSchema}; never throws. */
+export function parseTransactionRow(value: unknown): GcTransactionRowResult {
+  const result = transactionSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path.length ? issue.path.map(String).join(".") : "(row)";
+    return { ok: false, reason: `${path}: ${issue?.message ?? "invalid"}` };
+  }
+  const record = value as Record<string, unknown>;
+  return {
+    ok: true,
+    transaction: {
+      ...result.data,
+      raw: value,
+      bookingDateTimeDay: result.data.bookingDateTime
+        ? writtenDay(record.bookingDateTime)
+        : undefined,
+      valueDateTimeDay: result.data.valueDateTime ? writtenDay(record.valueDateTime) : undefined,
+    },
+  };
+}
+
+function readRows(
+  rows: readonly unknown[],
+  list: GcTransactionListName,
+  rejected: GcRejectedTransaction[],
+): GcTransactionWithRaw[] {
+  const parsed: GcTransactionWithRaw[] = [];
+  for (let index = 0; index < rows.length; index += 1) {
+    const row = rows[index];
+    const result = parseTransactionRow(row);
+    if (result.ok) parsed.push(result.transaction);
+    else rejected.push({ list, index, reason: result.reason, raw: row });
+  }
+  return parsed;
+}
+
+/**
+ * A transactions response. Only the envelope must be whole (a `transactions` object with a
+ * `booked` list); each row is read on its own, so one unreadable row lands in `rejected` instead
+ * of failing the response (and burning one of the day's four calls on every retry).
+ */
+export const transactionsSchema = z
+  .object({
+    transactions: z.object({
+      booked: z.array(z.unknown()),
+      pending: z.array(z.unknown()).nullish(),
+    }),
+    last_updated: optionalDateTime,
+  })
+  .transform((body) => {
+    const rejected: GcRejectedTransaction[] = [];
+    const booked = readRows(body.transactions.booked, "booked", rejected);
+    const pending = readRows(body.transactions.pending ?? [], "pending", rejected);
+    return { transactions: { booked, pending }, rejected, last_updated: body.last_updated };
+  });
 export type GcTransactions = z.infer<typeof transactionsSchema>;
 
 // ───────────────────────────── §6 error bodies ─────────────────────────────

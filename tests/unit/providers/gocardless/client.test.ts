@@ -542,7 +542,21 @@ describe("retries", () => {
 });
 
 describe("payload validation", () => {
-  it("names the endpoint and the field path, returning nothing", async () => {
+  it("names the endpoint and the field path of a broken envelope, returning nothing", async () => {
+    const { client } = await setup(() => ({
+      body: { transactions: { booked: { transactionAmount: { amount: "1.00" } } } },
+    }));
+    const error = await caught(client.getAccountTransactions("acc-1"));
+    expect(error).toBeInstanceOf(PayloadError);
+    expect(error).toMatchObject({
+      path: "transactions.booked",
+      endpoint: "GET /accounts/{id}/transactions/",
+      accountId: "acc-1",
+    });
+    expect(error.message).toContain("transactions.booked");
+  });
+
+  it("returns the readable rows of a response with one bad row, and the bad row's reason", async () => {
     const { client } = await setup(() => ({
       body: {
         transactions: {
@@ -553,14 +567,15 @@ describe("payload validation", () => {
         },
       },
     }));
-    const error = await caught(client.getAccountTransactions("acc-1"));
-    expect(error).toBeInstanceOf(PayloadError);
-    expect(error).toMatchObject({
-      path: "transactions.booked[1].transactionAmount.amount",
-      endpoint: "GET /accounts/{id}/transactions/",
-      accountId: "acc-1",
-    });
-    expect(error.message).toContain("transactions.booked[1].transactionAmount.amount");
+    const response = await client.getAccountTransactions("acc-1");
+    expect(response.data.transactions.booked).toHaveLength(1);
+    expect(response.data.rejected).toEqual([
+      expect.objectContaining({
+        list: "booked",
+        index: 1,
+        reason: 'transactionAmount.amount: not a decimal amount: "12,00"',
+      }),
+    ]);
   });
 
   it("rejects a non-JSON success body", async () => {

@@ -12,7 +12,7 @@ import {
   balancesSchema,
   institutionSchema,
   requisitionSchema,
-  transactionSchema,
+  parseTransactionRow,
   transactionsSchema,
   type GcTransactionWithRaw,
 } from "@/server/providers/gocardless/api/schemas";
@@ -30,11 +30,25 @@ import {
   mapRequisition,
   mapTransactions,
 } from "@/server/providers/gocardless/mapping";
+import type { ProviderTransaction } from "@/server/providers/types";
 import { fixture } from "./canned-server";
 
 function tx(fields: Record<string, unknown>): GcTransactionWithRaw {
   const raw = { transactionAmount: { amount: "-10.00", currency: "EUR" }, ...fields };
-  return { ...transactionSchema.parse(raw), raw };
+  const result = parseTransactionRow(raw);
+  if (!result.ok) throw new Error(result.reason);
+  return result.transaction;
+}
+
+/** Maps rows and returns only the transactions (none may be quarantined). */
+function mapRows(
+  key: string,
+  list: "booked" | "pending",
+  rows: readonly GcTransactionWithRaw[],
+): ProviderTransaction[] {
+  const mapped = mapTransactions(key, list, rows);
+  expect(mapped.quarantined).toEqual([]);
+  return mapped.transactions;
 }
 
 describe("institutions and accounts", () => {
@@ -128,8 +142,8 @@ describe("balances", () => {
 describe("transactions", () => {
   it("maps the sandbox example", () => {
     const parsed = transactionsSchema.parse(fixture("transactions-sandbox.json")).transactions;
-    const booked = mapTransactions("acc-1", "booked", parsed.booked);
-    const pending = mapTransactions("acc-1", "pending", parsed.pending);
+    const booked = mapRows("acc-1", "booked", parsed.booked);
+    const pending = mapRows("acc-1", "pending", parsed.pending);
     expect(booked[0]).toMatchObject({
       providerTransactionId: "2020103000624289-1",
       idSource: "bank",
@@ -155,7 +169,15 @@ describe("transactions", () => {
   it("follows the id fallback chain", () => {
     const parsed = transactionsSchema.parse(fixture("transactions-quirks.json")).transactions
       .booked;
-    const [notProvided, whitespace, minusZero] = mapTransactions("acc-1", "booked", parsed);
+    const mapped = mapTransactions("acc-1", "booked", parsed);
+    // The fourth row has no date at all: set aside with the reason, the others still mapped.
+    expect(mapped.quarantined).toEqual([
+      expect.objectContaining({
+        status: TransactionStatus.BOOKED,
+        reason: expect.stringMatching(/^no date/),
+      }),
+    ]);
+    const [notProvided, whitespace, minusZero] = mapped.transactions;
     expect(notProvided).toMatchObject({
       providerTransactionId: "aaaabbbbccccddddeeeeffff00001111",
       idSource: "provider",
@@ -166,33 +188,39 @@ describe("transactions", () => {
     expect(whitespace?.idSource).toBe("content");
     expect(whitespace?.valueDate?.toISOString()).toBe("2023-03-20T00:00:00.000Z");
     expect(minusZero?.bookingDate?.toISOString()).toBe("2025-02-10T00:00:00.000Z");
-    const trimmed = mapTransactions("acc-1", "booked", [tx({ transactionId: "  abc-1 " })]);
+    const trimmed = mapRows("acc-1", "booked", [
+      tx({ transactionId: "  abc-1 ", bookingDate: "2024-01-01" }),
+    ]);
     expect(trimmed[0]?.providerTransactionId).toBe("abc-1");
   });
 
   it("hashes content stably and numbers genuine duplicates", () => {
     const a = tx({ bookingDate: "2024-01-02", creditorName: "Shop" });
     const same = tx({ bookingDate: "2024-01-02", creditorName: "Shop" });
-    expect(contentHash("acc-1", a)).toBe(contentHash("acc-1", same));
-    expect(contentHash("acc-2", a)).not.toBe(contentHash("acc-1", a));
-    expect(contentHash("acc-1", tx({ bookingDate: "2024-01-03", creditorName: "Shop" }))).not.toBe(
-      contentHash("acc-1", a),
+    const day = "2024-01-02";
+    expect(contentHash("acc-1", "booked", day, a)).toBe(contentHash("acc-1", "booked", day, same));
+    expect(contentHash("acc-2", "booked", day, a)).not.toBe(contentHash("acc-1", "booked", day, a));
+    expect(contentHash("acc-1", "pending", day, a)).not.toBe(
+      contentHash("acc-1", "booked", day, a),
+    );
+    expect(contentHash("acc-1", "booked", "2024-01-03", a)).not.toBe(
+      contentHash("acc-1", "booked", day, a),
     );
     expect(
       contentHash(
         "acc-1",
+        "booked",
+        day,
         tx({
           bookingDate: "2024-01-02",
           creditorName: "Shop",
           transactionAmount: { amount: "-10.0", currency: "EUR" },
         }),
       ),
-    ).toBe(contentHash("acc-1", a));
-    const ids = mapTransactions("acc-1", "booked", [
-      a,
-      same,
-      tx({ bookingDate: "2024-01-02" }),
-    ]).map((row) => row.providerTransactionId);
+    ).toBe(contentHash("acc-1", "booked", day, a));
+    const ids = mapRows("acc-1", "booked", [a, same, tx({ bookingDate: "2024-01-02" })]).map(
+      (row) => row.providerTransactionId,
+    );
     expect(ids[1]).toBe(`${ids[0]}#2`);
     expect(new Set(ids).size).toBe(3);
   });
@@ -252,7 +280,8 @@ describe("transactions", () => {
 
   it("ignores malformed merchant category codes", () => {
     expect(
-      mapTransactions("a", "booked", [tx({ merchantCategoryCode: "54111" })])[0]?.mcc,
+      mapRows("a", "booked", [tx({ merchantCategoryCode: "54111", bookingDate: "2024-01-01" })])[0]
+        ?.mcc,
     ).toBeUndefined();
   });
 

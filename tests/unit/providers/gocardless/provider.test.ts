@@ -360,7 +360,7 @@ describe("account data", () => {
     expect(first.data.booked[0]?.amount.toString()).toBe("-12");
     expect(first.data.pending[0]?.amount.toString()).toBe("3");
     expect(first.callsUsed).toBe(2);
-    const second = await provider.getTransactions("acc-1", {});
+    const second = await provider.getTransactions("acc-1", {}, { stableAccountKey: "core-2" });
     expect(second.callsUsed).toBe(1);
     // The stable key, not the provider id, goes into content hashes.
     expect(second.data.booked[0]?.providerTransactionId).not.toBe(
@@ -375,7 +375,7 @@ describe("account data", () => {
     const third = await provider.getTransactions(
       "acc-2",
       {},
-      { providerInstitutionId: "SANDBOXFINANCE_SFIN0000" },
+      { stableAccountKey: "core-3", providerInstitutionId: "SANDBOXFINANCE_SFIN0000" },
     );
     expect(third.data.booked[0]?.amount.toString()).toBe("12");
     expect(third.callsUsed).toBe(1);
@@ -386,7 +386,9 @@ describe("account data", () => {
       status: 404,
       body: fixture("error-not-found.json"),
     }));
-    await expect(provider.getTransactions("gone", {})).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      provider.getTransactions("gone", {}, { stableAccountKey: "core-gone" }),
+    ).rejects.toBeInstanceOf(NotFoundError);
     expect(requests().map((request) => request.path)).toEqual(["/accounts/gone/"]);
   });
 });

@@ -255,16 +255,18 @@ describe("golden fixtures", () => {
 describe("negative cases", () => {
   const base = { transactionAmount: { amount: "1.00", currency: "EUR" } };
 
-  it("rejects a transaction without transactionAmount", () => {
-    const result = transactionsSchema.safeParse({
+  it("sets aside a transaction without transactionAmount and keeps the rest", () => {
+    const result = transactionsSchema.parse({
       transactions: { booked: [base, { bookingDate: "2024-01-01" }] },
     });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path).toEqual([
-      "transactions",
-      "booked",
-      1,
-      "transactionAmount",
+    expect(result.transactions.booked).toHaveLength(1);
+    expect(result.rejected).toEqual([
+      {
+        list: "booked",
+        index: 1,
+        reason: expect.stringMatching(/^transactionAmount: /),
+        raw: { bookingDate: "2024-01-01" },
+      },
     ]);
   });
 
