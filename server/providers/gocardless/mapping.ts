@@ -23,6 +23,7 @@ import type {
   GcRequisition,
   GcTransactionWithRaw,
 } from "./api/schemas";
+import { parseDateTime } from "./api/schemas";
 import {
   mapAccountStatus,
   mapBalanceType,
@@ -36,8 +37,11 @@ export function dayToDate(day: string | undefined): Date | undefined {
   return day === undefined ? undefined : new Date(`${day}T00:00:00.000Z`);
 }
 
-function instantToDay(instant: Date | undefined): string | undefined {
-  return instant?.toISOString().slice(0, 10);
+/** The calendar day as written in a raw date-time field (`…T00:30+01:00` → that day, not UTC's). */
+function writtenDayOf(raw: unknown, field: string): string | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const value = (raw as Record<string, unknown>)[field];
+  return typeof value === "string" ? parseDateTime(value)?.date : undefined;
 }
 
 /** Maps an institution (list or detail item). */
@@ -96,14 +100,21 @@ export function mapAccount(
   };
 }
 
-/** Maps one balance. The reference day is `referenceDate`, else the day of `lastChangeDateTime`. */
+/**
+ * Maps one balance, keeping the provider's balance type (closingBooked and interimBooked of one day
+ * are two figures) and `creditLimitIncluded`. The reference day is `referenceDate`, else the day
+ * as written in `lastChangeDateTime`.
+ */
 export function mapBalance(balance: GcBalance & { raw: unknown }): ProviderBalance {
   return {
     kind: mapBalanceType(balance.balanceType),
     providerType: balance.balanceType,
     amount: balance.balanceAmount.amount,
     currency: balance.balanceAmount.currency,
-    referenceDate: dayToDate(balance.referenceDate ?? instantToDay(balance.lastChangeDateTime)),
+    referenceDate: dayToDate(
+      balance.referenceDate ??
+        (balance.lastChangeDateTime ? writtenDayOf(balance.raw, "lastChangeDateTime") : undefined),
+    ),
     lastChangeAt: balance.lastChangeDateTime,
     creditLimitIncluded: balance.creditLimitIncluded ?? undefined,
     raw: balance.raw,

@@ -31,9 +31,28 @@ export const integerLike = z.union([z.number().int(), z.string()]).transform((va
   return Number(text);
 });
 
-const PLACEHOLDER_IDS = new Set(["", "NOTPROVIDED", "NOT PROVIDED", "NONE", "NULL", "N/A"]);
+/**
+ * Ids banks send when they have none (research §7.1–2: ING Romania's `NOTPROVIDED`, blanks that
+ * matched everything in Actual's dedup, and the usual "nothing" spellings). Compared upper-cased
+ * after trimming.
+ */
+const PLACEHOLDER_IDS = new Set([
+  "",
+  "NOTPROVIDED",
+  "NOT PROVIDED",
+  "NOT_PROVIDED",
+  "NONE",
+  "NULL",
+  "NIL",
+  "UNDEFINED",
+  "N/A",
+  "NA",
+  "-",
+  "--",
+  "0",
+]);
 
-/** True for ids banks send when they have none (`NOTPROVIDED`, blanks). */
+/** True for ids banks send when they have none (`NOTPROVIDED`, `-`, `0`, blanks). */
 export function isPlaceholderId(value: string): boolean {
   return PLACEHOLDER_IDS.has(value.trim().toUpperCase());
 }
