@@ -63,6 +63,13 @@ const configSchema = z.object({
   GOCARDLESS_SECRET_KEY: optionalString,
   /** Size of the built-in sandbox bank's generated history. */
   SANDBOX_PROFILE: z.enum(["small", "large", "huge"]).default("small"),
+  /** Hours between two scheduled syncs of a linked bank connection (the worker's schedule). */
+  SYNC_INTERVAL_HOURS: z.coerce
+    .number({ error: "must be a number of hours" })
+    .int("must be a whole number of hours")
+    .min(1, "must be at least 1 hour")
+    .max(168, "must be at most 168 hours (one week)")
+    .default(6),
   /** "1" enables the sandbox bank's fault-injection and rate-limit admin endpoints (tests only). */
   SANDBOX_ADMIN: z.enum(["0", "1"], { error: 'must be "0" or "1"' }).default("0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
