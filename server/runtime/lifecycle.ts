@@ -24,6 +24,12 @@ export interface LauncherPlan {
   prepare?(database: OpenedDatabase, signal: AbortSignal): Promise<void>;
   /** Starts the server process; see {@link spawnNodeServer}. */
   startServer(database: OpenedDatabase): ChildProcess;
+  /**
+   * Starts the background worker beside the server (same spawn rules). Both are supervised
+   * alike: when either ends by itself the other is stopped too, and a stop request stops both
+   * before the database.
+   */
+  startWorker?(database: OpenedDatabase): ChildProcess;
   /** Progress lines (prefixed by the caller). */
   log(message: string): void;
   /** Error lines (default: `log`). */
@@ -129,8 +135,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * Runs `plan` to the end and resolves with the launcher's exit status:
  * - 0 after a requested stop (a stop signal), whatever phase it arrived in;
  * - 1 when a step fails (opening or migrating the database, preparing, spawning the server);
- * - the server's own status when it ends by itself, 128 + n when signal n killed it.
- * In every case the server is stopped before the database is closed, and the database is closed
+ * - the server's (or worker's) own status when it ends by itself, 128 + n when signal n killed it.
+ * In every case the server and the worker are stopped before the database is closed, and the database is closed
  * before this resolves: a failed start never leaves PostgreSQL running.
  */
 export async function runLauncher(plan: LauncherPlan): Promise<number> {
@@ -154,18 +160,32 @@ export async function runLauncher(plan: LauncherPlan): Promise<number> {
     if (abort.signal.aborted) return 0;
     await plan.prepare?.(database, abort.signal);
     if (abort.signal.aborted) return 0;
-    const server = plan.startServer(database);
-    const exited = whenExited(server);
-    const outcome = await Promise.race([exited, stopRequested]);
+    const supervised = [{ name: "the server", child: plan.startServer(database) }];
+    if (plan.startWorker) {
+      supervised.push({ name: "the worker", child: plan.startWorker(database) });
+    }
+    const running = supervised.map(({ name, child }) => {
+      const exited = whenExited(child);
+      return { name, child, exited, ended: exited.then((exit) => ({ name, exit })) };
+    });
+    const stopAll = () =>
+      Promise.all(
+        running.map(({ child, exited }) =>
+          stopProcess(child, exited, plan.stopTimeoutMs ?? 20_000),
+        ),
+      );
+    const outcome = await Promise.race([...running.map((each) => each.ended), stopRequested]);
     if (typeof outcome === "string") {
-      await stopProcess(server, exited, plan.stopTimeoutMs ?? 20_000);
+      await stopAll();
       return 0;
     }
-    const status = exitStatusOf(outcome);
-    const how = outcome.signal
-      ? `was killed by ${outcome.signal}`
-      : `exited with status ${outcome.code}`;
-    (status === 0 ? plan.log : reportError)(`the server ${how}; stopping.`);
+    const status = exitStatusOf(outcome.exit);
+    const how = outcome.exit.signal
+      ? `was killed by ${outcome.exit.signal}`
+      : `exited with status ${outcome.exit.code}`;
+    (status === 0 ? plan.log : reportError)(`${outcome.name} ${how}; stopping.`);
+    // The others go too (the one that ended is already gone), before the database closes.
+    await stopAll();
     return status;
   } catch (error) {
     // A step cut short by the stop request itself (e.g. an aborted build) is no failure, but
