@@ -1,0 +1,443 @@
+/**
+ * The standardiser: from an account's existing core rows and one fresh fetch, the changeset that
+ * applies rules 3–5 of the sync issue (see `server/sync/README.md`):
+ *
+ * - a fetched row whose id is already stored is the same transaction (updated only when a stored
+ *   column really changed);
+ * - a new id carrying exactly the content of a stored row whose id vanished is that row under a
+ *   new id (rule 4), for booked and pending rows alike;
+ * - each fetch's pending list replaces the previous one for the fetched window: a pending row no
+ *   longer listed either booked (paired one-to-one with a booked row and kept, superseded) or was
+ *   released (deleted) (rule 3);
+ * - nothing booked is ever deleted, and the same fetch planned again yields no change (rule 5).
+ *
+ * Pure: no database, no clock, no provider JSON; the result does not depend on the order of the
+ * input lists.
+ */
+import { TransactionStatus } from "@/generated/prisma/enums";
+import { Decimal } from "@/server/money";
+import type { ProviderTransaction } from "@/server/providers/types";
+
+import { assignOneToOne } from "./standardise-assign";
+import { matchTokens, textSimilarity } from "./standardise-text";
+import type {
+  ExistingTransaction,
+  FetchWindow,
+  StandardiseInput,
+  TransactionChangeset,
+  TransactionInsert,
+  TransactionUpdate,
+  TransactionUpdateReason,
+  TransactionValues,
+} from "./standardise-types";
+
+export type * from "./standardise-types";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How far a booked row's date may lie from its pending predecessor's: booked date − pending date
+ * in whole days. Banks book card payments up to a week or so after the hold; a day or two before
+ * happens when the pending row carried a later value date.
+ */
+export const PENDING_MATCH_DAYS = { before: 2, after: 10 } as const;
+
+/** The input broke an invariant the planner relies on (a bug upstream, not bad bank data). */
+export class StandardiseInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StandardiseInputError";
+  }
+}
+
+/** Calendar day number of a UTC-midnight date. */
+function dayOf(date: Date): number {
+  return Math.floor(date.getTime() / DAY_MS);
+}
+
+function inWindow(date: Date, window: FetchWindow): boolean {
+  const day = dayOf(date);
+  if (window.from && day < dayOf(window.from)) return false;
+  if (window.to && day > dayOf(window.to)) return false;
+  return true;
+}
+
+/** The core columns a fetched row sets. */
+export function valuesOf(tx: ProviderTransaction): TransactionValues {
+  return {
+    providerTransactionId: tx.providerTransactionId,
+    idSource: tx.idSource,
+    status: tx.status,
+    date: tx.date,
+    bookingDate: tx.bookingDate ?? null,
+    valueDate: tx.valueDate ?? null,
+    bookedAt: tx.bookedAt ?? null,
+    amount: tx.amount,
+    currency: tx.currency,
+    description: tx.description ?? null,
+    counterpartyName: tx.counterpartyName ?? null,
+    counterpartyIban: tx.counterpartyIban ?? null,
+    mcc: tx.mcc ?? null,
+    fingerprint: tx.fingerprint,
+  };
+}
+
+const VALUE_KEYS = [
+  "providerTransactionId",
+  "idSource",
+  "status",
+  "date",
+  "bookingDate",
+  "valueDate",
+  "bookedAt",
+  "amount",
+  "currency",
+  "description",
+  "counterpartyName",
+  "counterpartyIban",
+  "mcc",
+  "fingerprint",
+] as const satisfies readonly (keyof TransactionValues)[];
+
+type Value = TransactionValues[keyof TransactionValues];
+
+function sameValue(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  // `12.5` and `12.50` are the same amount (the column is numeric(19,4)).
+  if (Decimal.isDecimal(a) && Decimal.isDecimal(b)) return a.eq(b);
+  return false;
+}
+
+/** The columns of `values` that differ from the stored row (empty when nothing changed). */
+export function changedValues(
+  existing: ExistingTransaction,
+  values: TransactionValues,
+): Partial<TransactionValues> {
+  const changed: Partial<Record<keyof TransactionValues, Value>> = {};
+  for (const key of VALUE_KEYS) {
+    if (!sameValue(existing[key], values[key])) changed[key] = values[key];
+  }
+  return changed as Partial<TransactionValues>;
+}
+
+/**
+ * What makes two rows "identical content" for rule 4: everything a person would read, nothing
+ * that is an id. Value date and booking moment are left out on purpose: banks re-derive them when
+ * they re-issue ids (and twins can differ only there); the update then carries them across.
+ */
+function contentKey(row: {
+  date: Date;
+  amount: Decimal;
+  currency: string;
+  description?: string | null;
+  counterpartyName?: string | null;
+  counterpartyIban?: string | null;
+}): string {
+  return JSON.stringify([
+    dayOf(row.date),
+    row.amount.toString(),
+    row.currency,
+    row.description ?? null,
+    row.counterpartyName ?? null,
+    row.counterpartyIban ?? null,
+  ]);
+}
+
+function byProviderId<T extends { providerTransactionId: string }>(a: T, b: T): number {
+  return a.providerTransactionId < b.providerTransactionId
+    ? -1
+    : a.providerTransactionId > b.providerTransactionId
+      ? 1
+      : 0;
+}
+
+function assertUniqueIds(rows: readonly ProviderTransaction[], list: string): void {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i]!.providerTransactionId === rows[i - 1]!.providerTransactionId) {
+      throw new StandardiseInputError(
+        `fetched ${list} rows share the id ${JSON.stringify(rows[i]!.providerTransactionId)}; ` +
+          "ids must be made unique per fetch before standardising",
+      );
+    }
+  }
+}
+
+/** Rows grouped by content, each group in a fixed order, taken from the front. */
+class ContentPool {
+  private readonly groups = new Map<string, ExistingTransaction[]>();
+
+  constructor(rows: readonly ExistingTransaction[]) {
+    for (const row of rows) {
+      const key = contentKey(row);
+      const group = this.groups.get(key);
+      if (group) group.push(row);
+      else this.groups.set(key, [row]);
+    }
+  }
+
+  take(tx: ProviderTransaction): ExistingTransaction | undefined {
+    return this.groups.get(contentKey(tx))?.shift();
+  }
+
+  remaining(): ExistingTransaction[] {
+    return [...this.groups.values()].flat();
+  }
+}
+
+/** Accumulates the changeset and keeps the counts honest. */
+class ChangesetBuilder {
+  readonly inserts: TransactionInsert[] = [];
+  private readonly updates = new Map<string, TransactionUpdate>();
+  /** Stored rows a fetched row left untouched (they become "updated" if a link is added). */
+  private readonly unchangedFetched = new Map<string, ProviderTransaction>();
+  private unchangedOther = 0;
+  readonly changeset: TransactionChangeset;
+
+  constructor(accountId: string, fetched: number) {
+    this.changeset = {
+      accountId,
+      inserts: this.inserts,
+      updates: [],
+      supersede: [],
+      deletes: [],
+      counts: { fetched, inserted: 0, updated: 0, unchanged: 0, superseded: 0, deleted: 0 },
+    };
+  }
+
+  /** A fetched row that is stored already as `existing`. */
+  reconcile(
+    existing: ExistingTransaction,
+    tx: ProviderTransaction,
+    reason: TransactionUpdateReason,
+  ) {
+    const set = changedValues(existing, valuesOf(tx));
+    if (Object.keys(set).length === 0) this.unchangedFetched.set(existing.id, tx);
+    else this.updates.set(existing.id, { id: existing.id, reason, set, source: tx });
+  }
+
+  /** A fetched row that is deliberately not stored (its transaction is stored under another row). */
+  ignore() {
+    this.unchangedOther++;
+  }
+
+  insert(tx: ProviderTransaction): TransactionInsert {
+    const insert: TransactionInsert = {
+      ref: `${tx.status === TransactionStatus.BOOKED ? "booked" : "pending"}:${tx.providerTransactionId}`,
+      values: valuesOf(tx),
+      replacesPendingId: null,
+      source: tx,
+    };
+    this.inserts.push(insert);
+    return insert;
+  }
+
+  /** Links a booked row (new or stored) to the pending row it replaces. */
+  supersede(pending: ExistingTransaction, booked: BookedCandidate) {
+    if (booked.kind === "insert") {
+      booked.insert.replacesPendingId = pending.id;
+      this.changeset.supersede.push({ pendingId: pending.id, bookedInsertRef: booked.insert.ref });
+      return;
+    }
+    const id = booked.row.id;
+    const update = this.updates.get(id);
+    if (update) {
+      update.set.replacesPendingId = pending.id;
+    } else {
+      const source = this.unchangedFetched.get(id);
+      this.unchangedFetched.delete(id);
+      this.updates.set(id, {
+        id,
+        reason: "link",
+        set: { replacesPendingId: pending.id },
+        ...(source ? { source } : {}),
+      });
+    }
+    this.changeset.supersede.push({ pendingId: pending.id, bookedId: id });
+  }
+
+  release(pending: ExistingTransaction) {
+    this.changeset.deletes.push({ id: pending.id, reason: "released" });
+  }
+
+  finish(): TransactionChangeset {
+    const { changeset } = this;
+    changeset.updates = [...this.updates.values()];
+    changeset.counts.inserted = this.inserts.length;
+    // A link added to a row this fetch did not list changes a row but not a fetched one.
+    changeset.counts.updated = changeset.updates.filter((u) => u.source !== undefined).length;
+    changeset.counts.unchanged = this.unchangedFetched.size + this.unchangedOther;
+    changeset.counts.superseded = changeset.supersede.length;
+    changeset.counts.deleted = changeset.deletes.length;
+    return changeset;
+  }
+}
+
+type BookedCandidate =
+  | { kind: "insert"; insert: TransactionInsert; date: Date; tokens: string[]; key: string }
+  | { kind: "existing"; row: ExistingTransaction; date: Date; tokens: string[]; key: string };
+
+function matchGroup(row: { amount: Decimal; currency: string }): string {
+  return `${row.currency} ${row.amount.toString()}`;
+}
+
+/**
+ * Cost of pairing a pending row with a booked candidate, or `undefined` when they may not pair.
+ * The date decides (closer is cheaper, and a booked row on or after the pending day beats one the
+ * same distance before it); text similarity only breaks ties within the same date distance.
+ */
+function pairCost(pendingDate: Date, pendingTokens: string[], booked: BookedCandidate) {
+  const days = dayOf(booked.date) - dayOf(pendingDate);
+  if (days < -PENDING_MATCH_DAYS.before || days > PENDING_MATCH_DAYS.after) return undefined;
+  const dateRank = days >= 0 ? 2 * days : -2 * days + 1;
+  const similarity = textSimilarity(pendingTokens, booked.tokens);
+  return dateRank * 1000 + (999 - Math.round(similarity * 999));
+}
+
+/**
+ * Plans the changes to one account's `core.transaction` rows after one fetch (rules 3–5).
+ * Throws {@link StandardiseInputError} when a fetched list repeats an id or two stored rows share
+ * one (both are bugs upstream: ids are made unique per fetch before this point).
+ */
+export function planTransactionChanges(input: StandardiseInput): TransactionChangeset {
+  const fetchedBooked = [...input.fetched.booked].sort(byProviderId);
+  const fetchedPending = [...input.fetched.pending].sort(byProviderId);
+  assertUniqueIds(fetchedBooked, "booked");
+  assertUniqueIds(fetchedPending, "pending");
+  const existing = [...input.existing].sort(byProviderId);
+  const stored = new Map<string, ExistingTransaction>();
+  for (const row of existing) {
+    if (stored.has(row.providerTransactionId)) {
+      throw new StandardiseInputError(
+        `two stored rows share the id ${JSON.stringify(row.providerTransactionId)}`,
+      );
+    }
+    stored.set(row.providerTransactionId, row);
+  }
+  const linkedPending = new Set(
+    existing.flatMap((row) =>
+      row.status === TransactionStatus.BOOKED && row.replacesPendingId
+        ? [row.replacesPendingId]
+        : [],
+    ),
+  );
+  const isLivePending = (row: ExistingTransaction) =>
+    row.status === TransactionStatus.PENDING &&
+    row.supersededAt === null &&
+    !linkedPending.has(row.id);
+
+  const plan = new ChangesetBuilder(input.accountId, fetchedBooked.length + fetchedPending.length);
+  /** Stored rows a fetched row accounts for (they did not vanish). */
+  const accounted = new Set<string>();
+
+  // Booked rows: known ids first.
+  const newBooked: ProviderTransaction[] = [];
+  for (const tx of fetchedBooked) {
+    const row = stored.get(tx.providerTransactionId);
+    if (!row) {
+      newBooked.push(tx);
+    } else if (row.status === TransactionStatus.BOOKED) {
+      accounted.add(row.id);
+      plan.reconcile(row, tx, "fields");
+    } else if (isLivePending(row)) {
+      // The bank kept the id when the row booked: the pending row becomes the booked row in place
+      // (one row, counted once; the id is unique per account, so there cannot be two).
+      accounted.add(row.id);
+      plan.reconcile(row, tx, "promoted");
+    } else {
+      // A superseded pending row holds this id; its booked successor already stands for the
+      // transaction, so storing this row again would count it twice.
+      plan.ignore();
+    }
+  }
+
+  // Rule 4: a new id with exactly the content of a stored booked row no longer listed.
+  const vanishedBooked = new ContentPool(
+    existing.filter((row) => row.status === TransactionStatus.BOOKED && !accounted.has(row.id)),
+  );
+  const bookedCandidates: BookedCandidate[] = [];
+  for (const tx of newBooked) {
+    const row = vanishedBooked.take(tx);
+    if (row) {
+      accounted.add(row.id);
+      plan.reconcile(row, tx, "id-change");
+    } else {
+      const insert = plan.insert(tx);
+      bookedCandidates.push({
+        kind: "insert",
+        insert,
+        date: tx.date,
+        tokens: matchTokens(tx.counterpartyName, tx.description),
+        key: matchGroup(tx),
+      });
+    }
+  }
+
+  // Pending rows: the fetched list is the truth for the window.
+  const fetchedBookedIds = new Set(fetchedBooked.map((tx) => tx.providerTransactionId));
+  const newPending: ProviderTransaction[] = [];
+  for (const tx of fetchedPending) {
+    const row = stored.get(tx.providerTransactionId);
+    if (fetchedBookedIds.has(tx.providerTransactionId) || (row && !isLivePending(row))) {
+      // Listed as booked too, or already booked or superseded: the booked side wins.
+      plan.ignore();
+    } else if (row) {
+      accounted.add(row.id);
+      plan.reconcile(row, tx, "fields");
+    } else {
+      newPending.push(tx);
+    }
+  }
+  const vanishedPending = new ContentPool(
+    existing.filter((row) => isLivePending(row) && !accounted.has(row.id)),
+  );
+  for (const tx of newPending) {
+    const row = vanishedPending.take(tx);
+    if (row) plan.reconcile(row, tx, "id-change");
+    else plan.insert(tx);
+  }
+
+  // Rule 3: pair each pending row that is no longer listed with a booked row, one-to-one.
+  for (const row of existing) {
+    if (row.status === TransactionStatus.BOOKED && row.replacesPendingId === null) {
+      bookedCandidates.push({
+        kind: "existing",
+        row,
+        date: row.date,
+        tokens: matchTokens(row.counterpartyName, row.description),
+        key: matchGroup(row),
+      });
+    }
+  }
+  const gone = vanishedPending.remaining().sort(byProviderId);
+  const matched = new Set<string>();
+  for (const [key, pending] of groupBy(gone, matchGroup)) {
+    const booked = bookedCandidates.filter((candidate) => candidate.key === key);
+    const pendingTokens = pending.map((row) => matchTokens(row.counterpartyName, row.description));
+    const pairs = assignOneToOne(pending.length, booked.length, (p, b) =>
+      pairCost(pending[p]!.date, pendingTokens[p]!, booked[b]!),
+    );
+    for (const { row: p, col: b } of pairs) {
+      plan.supersede(pending[p]!, booked[b]!);
+      matched.add(pending[p]!.id);
+    }
+  }
+  // A hold that lapsed: only within the fetched window can its absence mean anything.
+  for (const row of gone) {
+    if (!matched.has(row.id) && inWindow(row.date, input.window)) plan.release(row);
+  }
+
+  return plan.finish();
+}
+
+function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}
