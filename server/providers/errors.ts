@@ -17,6 +17,7 @@ export type ProviderErrorCode =
   | "unauthorised"
   | "payload"
   | "unavailable"
+  | "timeout"
   | "unexpected";
 
 /** What the provider said about a failed request (already free of secrets). */
@@ -177,6 +178,31 @@ export class PayloadError extends ProviderError {
 export class ProviderUnavailableError extends ProviderError {
   readonly code = "unavailable" as const;
   readonly retryable = true;
+}
+
+/**
+ * No complete answer arrived from an endpoint that spends the daily per-account quota (details,
+ * balances, transactions): the request timed out or the connection broke after it was sent. The
+ * provider may have served it, and so counted it against the 4 calls a day, so the client does not
+ * repeat it; the sync layer decides whether one of the remaining calls is worth spending.
+ */
+export class ProviderTimeoutError extends ProviderError {
+  readonly code = "timeout" as const;
+  readonly retryable = true;
+  /** True when the lost call may have counted against the per-account daily quota. */
+  readonly mayHaveCounted: boolean;
+  /** The quota scope of the lost call (`details`, `balances` or `transactions`). */
+  readonly scope: string;
+
+  constructor(
+    message: string,
+    lost: { scope: string; mayHaveCounted: boolean },
+    context: ProviderErrorContext = {},
+  ) {
+    super(message, context);
+    this.scope = lost.scope;
+    this.mayHaveCounted = lost.mayHaveCounted;
+  }
 }
 
 /** Any other refusal (unexpected status or body). */

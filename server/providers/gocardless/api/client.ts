@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import {
   PayloadError,
+  ProviderTimeoutError,
   ProviderUnavailableError,
   type ProviderError,
 } from "@/server/providers/errors";
@@ -58,7 +59,11 @@ export interface GoCardlessClientOptions {
    * history (default: three times `timeoutMs`).
    */
   transactionsTimeoutMs?: number;
-  /** Retries after a 5xx, timeout or network error (default 2; a 500 is retried at most once). */
+  /**
+   * Retries after a 5xx, timeout or network error (default 2; a 500 is retried at most once). A
+   * timeout or broken connection on a quota-counted endpoint (details, balances, transactions) is
+   * never retried: it throws {@link ProviderTimeoutError}.
+   */
   maxRetries?: number;
   /** First back-off delay; doubles each retry, with jitter (default 500 ms). */
   retryBaseDelayMs?: number;
@@ -510,12 +515,21 @@ export class GoCardlessClient {
       } catch (cause) {
         const timedOut =
           cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError");
-        const failure = new ProviderUnavailableError(
-          timedOut
-            ? `${endpoint}: no response within ${spec.timeoutMs ?? this.timeoutMs} ms`
-            : `${endpoint}: network error (${cause instanceof Error ? cause.message : "unknown"})`,
-          { endpoint, accountId: spec.accountScope ? spec.id : undefined, cause },
-        );
+        const description = timedOut
+          ? `no response within ${spec.timeoutMs ?? this.timeoutMs} ms`
+          : `network error (${cause instanceof Error ? cause.message : "unknown"})`;
+        const context = { endpoint, accountId: spec.accountScope ? spec.id : undefined, cause };
+        // A quota-counted call that may have reached GoCardless may also have counted: repeating
+        // it blindly could spend the day's last call for nothing. Only a request that certainly
+        // never left (connection refused, unknown host) is repeated.
+        if (spec.accountScope && !neverSent(cause)) {
+          throw new ProviderTimeoutError(
+            `${endpoint}: ${description}; not repeated because it may have counted against the daily ${spec.accountScope} quota`,
+            { scope: spec.accountScope, mayHaveCounted: true },
+            context,
+          );
+        }
+        const failure = new ProviderUnavailableError(`${endpoint}: ${description}`, context);
         if (spec.idempotent && retries < this.maxRetries) {
           await this.sleep(this.backoffDelay(retries));
           retries += 1;
@@ -584,6 +598,28 @@ export class GoCardlessClient {
       { endpoint, accountId: spec.accountScope ? spec.id : undefined },
     );
   }
+}
+
+/** Socket errors raised before a request could be sent (so it cannot have counted). */
+const NEVER_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/** True when a fetch failure certainly happened before the request reached the server. */
+function neverSent(cause: unknown): boolean {
+  let current: unknown = cause;
+  // undici wraps the socket error: TypeError("fetch failed", { cause: { code } }).
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === "string" && NEVER_SENT_CODES.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 function decodeBody(text: string): unknown {

@@ -3,6 +3,7 @@ import { caught } from "@/tests/helpers/caught";
 import {
   InstitutionDownError,
   PayloadError,
+  ProviderTimeoutError,
   ProviderUnavailableError,
   RateLimitedError,
   UnauthorisedError,
@@ -505,7 +506,7 @@ describe("retries", () => {
     // The server never answers, so the timeout fires whatever the machine's speed.
     const { client } = await setup(() => new Promise(() => {}), { timeoutMs: 20, maxRetries: 0 });
     const error = await caught(client.getAccountTransactions("acc-1"));
-    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect(error).toBeInstanceOf(ProviderTimeoutError);
     expect(error.message).toContain("no response within 60 ms");
   });
 
@@ -517,6 +518,72 @@ describe("retries", () => {
       ProviderUnavailableError,
     );
     expect(calls("/agreements/enduser/")).toHaveLength(1);
+  });
+
+  it.each([
+    ["details", (client: GoCardlessClient) => client.getAccountDetails("acc-1")],
+    ["balances", (client: GoCardlessClient) => client.getAccountBalances("acc-1")],
+    ["transactions", (client: GoCardlessClient) => client.getAccountTransactions("acc-1")],
+  ] as const)(
+    "never repeats a timed-out %s call, which may have counted against the daily quota",
+    async (scope, call) => {
+      const {
+        client,
+        server: current,
+        sleeps,
+      } = await setup(() => new Promise(() => {}), {
+        timeoutMs: 30,
+        transactionsTimeoutMs: 30,
+        maxRetries: 3,
+      });
+      const error = await caught(call(client));
+      expect(error).toBeInstanceOf(ProviderTimeoutError);
+      expect(error).toMatchObject({
+        code: "timeout",
+        retryable: true,
+        mayHaveCounted: true,
+        scope,
+        accountId: "acc-1",
+      });
+      expect(error.message).toContain("may have counted");
+      expect(
+        current.requests.filter((request) => request.path.startsWith("/accounts/")),
+      ).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    },
+  );
+
+  it("never repeats a quota-counted call whose connection broke after it was sent", async () => {
+    const { client, calls } = await setup(() => ({ destroy: true }), { maxRetries: 3 });
+    const error = await caught(client.getAccountTransactions("acc-1"));
+    expect(error).toBeInstanceOf(ProviderTimeoutError);
+    expect(calls("/accounts/acc-1/transactions/")).toHaveLength(1);
+  });
+
+  it("repeats a quota-counted call that never left (connection refused)", async () => {
+    // The token comes from a server that closes each connection, then goes away: every later
+    // connection is refused, so nothing can have reached GoCardless or counted.
+    const tokens = await startCannedServer(() => ({
+      status: 201,
+      headers: { connection: "close" },
+      body: tokenPair(new Date()),
+    }));
+    const sleeps: number[] = [];
+    const client = new GoCardlessClient({
+      baseUrl: tokens.baseUrl,
+      secretId: SECRET_ID,
+      secretKey: SECRET_KEY,
+      maxRetries: 2,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    await client.tokenManager.getAccessToken();
+    await tokens.close();
+    const error = await caught(client.getAccountBalances("acc-1"));
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect(error.message).toContain("network error");
+    expect(sleeps).toHaveLength(2);
   });
 
   it("retries dropped connections", async () => {
