@@ -1,6 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import type { PrismaClient } from "@/server/db/client";
-import { ProviderError, RateLimitedError } from "@/server/providers/errors";
+import { ProviderError, ProviderTimeoutError, RateLimitedError } from "@/server/providers/errors";
 import type { BankProvider } from "@/server/providers/types";
 import { messageOf } from "./boss";
 import { sendConnectionSync, syncJobDataSchema, type SyncKind } from "./queue";
@@ -97,6 +97,11 @@ export function decideAfterError(error: unknown): SyncDecision {
       at: error.resetAt,
       summary: `rate limited (${error.scope}) until ${error.resetAt.toISOString()}`,
     };
+  }
+  if (error instanceof ProviderTimeoutError && error.mayHaveCounted) {
+    // The lost call may have spent one of the day's few calls: no blind retry; the next
+    // scheduled sync plans with what is left.
+    return { action: "final", summary: `timeout that may have counted (${error.scope})` };
   }
   if (error instanceof ProviderError) {
     const summary = `${error.code}: ${error.message}`;

@@ -12,6 +12,7 @@ import { startWorker, type RunningWorker } from "@/server/jobs/worker";
 import {
   ConsentExpiredError,
   InstitutionDownError,
+  ProviderTimeoutError,
   RateLimitedError,
 } from "@/server/providers/errors";
 import type { BankProvider } from "@/server/providers/types";
@@ -225,6 +226,13 @@ describe("what a recorded result means for the job", () => {
     expect(decideAfterResult({ runId: "r", status: "FAILED", errorCode: "bug" })).toMatchObject({
       action: "final",
     });
+  });
+
+  it("a timeout is retried only when the lost call cannot have counted against the quota", () => {
+    const lost = (mayHaveCounted: boolean) =>
+      new ProviderTimeoutError("timed out", { scope: "transactions", mayHaveCounted });
+    expect(decideAfterError(lost(true))).toMatchObject({ action: "final" });
+    expect(decideAfterError(lost(false))).toMatchObject({ action: "retry" });
   });
 
   it("an unexpected error (not the provider's) is retried within the retry limit", () => {
