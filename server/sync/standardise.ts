@@ -178,6 +178,8 @@ class ContentPool {
   }
 
   take(tx: ProviderTransaction): ExistingTransaction | undefined {
+    // Most fetches have nothing vanished: skip building a key per row then.
+    if (this.groups.size === 0) return undefined;
     return this.groups.get(contentKey(tx))?.shift();
   }
 
@@ -274,9 +276,18 @@ class ChangesetBuilder {
   }
 }
 
-type BookedCandidate =
-  | { kind: "insert"; insert: TransactionInsert; date: Date; tokens: string[]; key: string }
-  | { kind: "existing"; row: ExistingTransaction; date: Date; tokens: string[]; key: string };
+type BookedCandidate = (
+  { kind: "insert"; insert: TransactionInsert } | { kind: "existing"; row: ExistingTransaction }
+) & { date: Date; tokens: string[] };
+
+interface MatchText {
+  counterpartyName: string | null;
+  description: string | null;
+}
+
+function tokensOf(row: MatchText): string[] {
+  return matchTokens(row.counterpartyName, row.description);
+}
 
 function matchGroup(row: { amount: Decimal; currency: string }): string {
   return `${row.currency} ${row.amount.toString()}`;
@@ -356,21 +367,14 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
   const vanishedBooked = new ContentPool(
     existing.filter((row) => row.status === TransactionStatus.BOOKED && !accounted.has(row.id)),
   );
-  const bookedCandidates: BookedCandidate[] = [];
+  const bookedInserts: TransactionInsert[] = [];
   for (const tx of newBooked) {
     const row = vanishedBooked.take(tx);
     if (row) {
       accounted.add(row.id);
       plan.reconcile(row, tx, "id-change");
     } else {
-      const insert = plan.insert(tx);
-      bookedCandidates.push({
-        kind: "insert",
-        insert,
-        date: tx.date,
-        tokens: matchTokens(tx.counterpartyName, tx.description),
-        key: matchGroup(tx),
-      });
+      bookedInserts.push(plan.insert(tx));
     }
   }
 
@@ -398,23 +402,48 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
     else plan.insert(tx);
   }
 
-  // Rule 3: pair each pending row that is no longer listed with a booked row, one-to-one.
-  for (const row of existing) {
-    if (row.status === TransactionStatus.BOOKED && row.replacesPendingId === null) {
-      bookedCandidates.push({
+  // Rule 3: pair each pending row that is no longer listed with a booked row, one-to-one. The
+  // candidates are this fetch's new booked rows and stored booked rows not linked yet (a booked
+  // row can show up while its pending row is still listed; it takes the pending row once that
+  // goes).
+  const gone = vanishedPending.remaining().sort(byProviderId);
+  const matched = new Set<string>();
+  const goneGroups = groupBy(gone, matchGroup);
+  const candidates = new Map<string, BookedCandidate[]>();
+  const offer = (group: string, make: () => BookedCandidate) => {
+    const list = candidates.get(group);
+    if (list) list.push(make());
+    else if (goneGroups.has(group)) candidates.set(group, [make()]);
+  };
+  if (gone.length > 0) {
+    const days = gone.map((row) => dayOf(row.date));
+    const firstDay = days.reduce((a, b) => Math.min(a, b)) - PENDING_MATCH_DAYS.before;
+    const lastDay = days.reduce((a, b) => Math.max(a, b)) + PENDING_MATCH_DAYS.after;
+    const near = (date: Date) => dayOf(date) >= firstDay && dayOf(date) <= lastDay;
+    for (const insert of bookedInserts) {
+      const { values } = insert;
+      if (!near(values.date)) continue;
+      offer(matchGroup(values), () => ({
+        kind: "insert",
+        insert,
+        date: values.date,
+        tokens: tokensOf(values),
+      }));
+    }
+    for (const row of existing) {
+      if (row.status !== TransactionStatus.BOOKED || row.replacesPendingId !== null) continue;
+      if (!near(row.date)) continue;
+      offer(matchGroup(row), () => ({
         kind: "existing",
         row,
         date: row.date,
-        tokens: matchTokens(row.counterpartyName, row.description),
-        key: matchGroup(row),
-      });
+        tokens: tokensOf(row),
+      }));
     }
   }
-  const gone = vanishedPending.remaining().sort(byProviderId);
-  const matched = new Set<string>();
-  for (const [key, pending] of groupBy(gone, matchGroup)) {
-    const booked = bookedCandidates.filter((candidate) => candidate.key === key);
-    const pendingTokens = pending.map((row) => matchTokens(row.counterpartyName, row.description));
+  for (const [group, pending] of goneGroups) {
+    const booked = candidates.get(group) ?? [];
+    const pendingTokens = pending.map(tokensOf);
     const pairs = assignOneToOne(pending.length, booked.length, (p, b) =>
       pairCost(pending[p]!.date, pendingTokens[p]!, booked[b]!),
     );
