@@ -1,11 +1,17 @@
 import { accountsRouter } from "./routers/accounts";
+import { connectionsRouter } from "./routers/connections";
 import { healthRouter } from "./routers/health";
+import { institutionsRouter } from "./routers/institutions";
+import { syncRouter } from "./routers/sync";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 /** Every router of the API; add new ones here. */
 export const appRouter = createTRPCRouter({
   health: healthRouter,
   accounts: accountsRouter,
+  connections: connectionsRouter,
+  institutions: institutionsRouter,
+  sync: syncRouter,
 });
 
 /** The API's type, for the React client (type-only import: no server code reaches it). */
