@@ -105,3 +105,14 @@ export async function enqueueConnectionSync(
 ): Promise<void> {
   await sendConnectionSync(await getClientBoss(), connectionId, opts);
 }
+
+/**
+ * Like {@link enqueueConnectionSync}, but says whether a new sync was queued: the job id, or
+ * `null` when one was already waiting ("Sync now" tells the person so).
+ */
+export async function requestConnectionSync(
+  connectionId: string,
+  opts: EnqueueSyncOptions = {},
+): Promise<string | null> {
+  return sendConnectionSync(await getClientBoss(), connectionId, opts);
+}

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { SyncDashboard } from "./_components/sync-dashboard";
 
 export const metadata: Metadata = { title: "Sync" };
 
@@ -9,13 +10,7 @@ export default function SyncPage() {
         <h1>Sync</h1>
         <p>When finboard last fetched data from your banks, and what went wrong if anything did.</p>
       </div>
-      <section className="empty-state" aria-labelledby="sync-soon">
-        <h2 id="sync-soon">Sync history is coming soon</h2>
-        <p>
-          This page is not built yet. Nothing is synced until you link a bank; then each run will be
-          listed here with its progress and any errors.
-        </p>
-      </section>
+      <SyncDashboard />
     </>
   );
 }
