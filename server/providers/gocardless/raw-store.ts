@@ -1,0 +1,351 @@
+/**
+ * GoCardless' raw tables (`gocardless.*`): every payload kept verbatim, upserted idempotently on
+ * its natural key, and rewritten only when its hash changed (an unchanged re-sync writes nothing).
+ *
+ * Bulk rows travel as ONE JSON parameter expanded by `json_to_recordset`: on this stack that is
+ * several times faster than one array parameter per column, and far faster than `createMany`.
+ * `last_seen_at` moves only when a row changes (then it equals the fetch that changed it): bumping
+ * it for every unchanged row would rewrite the whole history on every sync. When a row was last
+ * *fetched* is in the sync journal and the account's fetch times.
+ */
+import { createHash } from "node:crypto";
+import type { Db } from "@/server/db/client";
+import type {
+  ProviderBalance,
+  ProviderTransaction,
+  ProviderTransactions,
+  RateLimitSnapshot,
+} from "@/server/providers/types";
+import type { RawStore } from "@/server/sync/raw-store";
+import { accountMetadataSchema, agreementSchema, requisitionSchema } from "./api/schemas";
+
+/** md5 (hex) of a payload's JSON text: what `payload_hash` holds. Not a security measure. */
+export function payloadHash(payload: unknown): string {
+  return createHash("md5")
+    .update(JSON.stringify(payload) ?? "null")
+    .digest("hex");
+}
+
+/** `YYYY-MM-DD` of a calendar date held at UTC midnight. */
+function day(date: Date | undefined): string | null {
+  return date ? date.toISOString().slice(0, 10) : null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function textField(raw: unknown, key: string): string | null {
+  if (!isRecord(raw)) return null;
+  const value = raw[key];
+  return typeof value === "string" ? value : null;
+}
+
+/**
+ * Account metadata without `last_accessed`, which GoCardless moves on every read: hashing it would
+ * rewrite each account's row on every sync although nothing about the account changed.
+ */
+function stableMetadata(raw: unknown): unknown {
+  if (!isRecord(raw)) return raw;
+  const { last_accessed: _lastAccessed, ...rest } = raw;
+  void _lastAccessed;
+  return rest;
+}
+
+async function saveRequisition(db: Db, raw: unknown): Promise<number> {
+  const parsed = requisitionSchema.safeParse(raw);
+  if (!parsed.success) return 0;
+  const r = parsed.data;
+  return db.$executeRawUnsafe(
+    `INSERT INTO gocardless.requisition
+       (id, status, institution_id, agreement_id, reference, redirect, link, accounts, created,
+        payload, payload_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9::timestamptz, $10::jsonb, $11)
+     ON CONFLICT (id) DO UPDATE SET
+       status = EXCLUDED.status, agreement_id = EXCLUDED.agreement_id,
+       reference = EXCLUDED.reference, redirect = EXCLUDED.redirect, link = EXCLUDED.link,
+       accounts = EXCLUDED.accounts, payload = EXCLUDED.payload,
+       payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
+     WHERE gocardless.requisition.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
+    r.id,
+    r.status,
+    r.institution_id,
+    r.agreement ?? null,
+    r.reference,
+    r.redirect,
+    r.link,
+    r.accounts,
+    r.created.toISOString(),
+    JSON.stringify(raw),
+    payloadHash(raw),
+  );
+}
+
+async function saveAgreement(db: Db, raw: unknown): Promise<number> {
+  const parsed = agreementSchema.safeParse(raw);
+  if (!parsed.success) return 0;
+  const a = parsed.data;
+  return db.$executeRawUnsafe(
+    `INSERT INTO gocardless.agreement
+       (id, institution_id, max_historical_days, access_valid_for_days, access_scope, accepted,
+        created, payload, payload_hash)
+     VALUES ($1, $2, $3, $4, $5::text[], $6::timestamptz, $7::timestamptz, $8::jsonb, $9)
+     ON CONFLICT (id) DO UPDATE SET
+       max_historical_days = EXCLUDED.max_historical_days,
+       access_valid_for_days = EXCLUDED.access_valid_for_days,
+       access_scope = EXCLUDED.access_scope, accepted = EXCLUDED.accepted,
+       payload = EXCLUDED.payload, payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
+     WHERE gocardless.agreement.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
+    a.id,
+    a.institution_id,
+    a.max_historical_days,
+    a.access_valid_for_days,
+    a.access_scope,
+    a.accepted?.toISOString() ?? null,
+    a.created.toISOString(),
+    JSON.stringify(raw),
+    payloadHash(raw),
+  );
+}
+
+async function saveMetadata(
+  db: Db,
+  raw: unknown,
+  requisitionId: string | null,
+  fallbackId?: string,
+): Promise<number> {
+  const parsed = accountMetadataSchema.safeParse(raw);
+  const id = parsed.success ? parsed.data.id : fallbackId;
+  if (!id) return 0;
+  const m = parsed.success ? parsed.data : undefined;
+  return db.$executeRawUnsafe(
+    `INSERT INTO gocardless.bank_account
+       (id, requisition_id, institution_id, status, iban, owner_name, last_accessed, metadata,
+        metadata_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::jsonb, $9)
+     ON CONFLICT (id) DO UPDATE SET
+       requisition_id = COALESCE(EXCLUDED.requisition_id, gocardless.bank_account.requisition_id),
+       institution_id = EXCLUDED.institution_id, status = EXCLUDED.status,
+       iban = EXCLUDED.iban, owner_name = EXCLUDED.owner_name,
+       last_accessed = EXCLUDED.last_accessed, metadata = EXCLUDED.metadata,
+       metadata_hash = EXCLUDED.metadata_hash, last_seen_at = now()
+     WHERE gocardless.bank_account.metadata_hash IS DISTINCT FROM EXCLUDED.metadata_hash
+        OR (EXCLUDED.requisition_id IS NOT NULL
+            AND gocardless.bank_account.requisition_id IS DISTINCT FROM EXCLUDED.requisition_id)`,
+    id,
+    requisitionId,
+    m?.institution_id ?? null,
+    m?.status ?? null,
+    m?.iban ?? null,
+    m?.owner_name ?? null,
+    m?.last_accessed?.toISOString() ?? null,
+    JSON.stringify(raw),
+    payloadHash(stableMetadata(raw)),
+  );
+}
+
+/**
+ * Stores a consent's payloads: `{requisition, agreement?, accounts?}` as `resolveLink` returns
+ * them, or `{agreement, requisition}` as `startLink` does ("link" stores a new consent with it).
+ */
+export async function saveLinkPayloads(db: Db, raw: unknown): Promise<number> {
+  if (!isRecord(raw)) return 0;
+  let written = 0;
+  if (raw.agreement !== undefined) written += await saveAgreement(db, raw.agreement);
+  if (raw.requisition !== undefined) written += await saveRequisition(db, raw.requisition);
+  const requisitionId = textField(raw.requisition, "id");
+  if (Array.isArray(raw.accounts)) {
+    for (const account of raw.accounts) written += await saveMetadata(db, account, requisitionId);
+  }
+  return written;
+}
+
+async function saveAccount(db: Db, providerAccountId: string, raw: unknown): Promise<number> {
+  if (!isRecord(raw)) return 0;
+  let written = 0;
+  if (raw.metadata !== undefined) {
+    written += await saveMetadata(db, raw.metadata, null, providerAccountId);
+  }
+  if (raw.details !== undefined) {
+    written += await db.$executeRawUnsafe(
+      `INSERT INTO gocardless.bank_account (id, details, details_hash)
+       VALUES ($1, $2::jsonb, $3)
+       ON CONFLICT (id) DO UPDATE SET
+         details = EXCLUDED.details, details_hash = EXCLUDED.details_hash, last_seen_at = now()
+       WHERE gocardless.bank_account.details_hash IS DISTINCT FROM EXCLUDED.details_hash`,
+      providerAccountId,
+      JSON.stringify(raw.details),
+      payloadHash(raw.details),
+    );
+  }
+  return written;
+}
+
+async function saveBalances(
+  db: Db,
+  providerAccountId: string,
+  balances: readonly ProviderBalance[],
+  fetchedOn: Date,
+): Promise<number> {
+  // One row per (type, day); should a bank repeat a type for one day, the last figure wins.
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const balance of balances) {
+    const referenceDate = day(balance.referenceDate ?? fetchedOn);
+    rows.set(`${balance.providerType}\n${referenceDate}`, {
+      balance_type: balance.providerType,
+      amount: balance.amount.toFixed(),
+      currency: balance.currency,
+      reference_date: referenceDate,
+      payload: balance.raw,
+      payload_hash: payloadHash(balance.raw),
+    });
+  }
+  if (rows.size === 0) return 0;
+  return db.$executeRawUnsafe(
+    `INSERT INTO gocardless.balance
+       (account_id, balance_type, amount, currency, reference_date, payload, payload_hash)
+     SELECT $1, x.balance_type, x.amount, x.currency, x.reference_date, x.payload, x.payload_hash
+     FROM json_to_recordset($2::json) AS x(balance_type text, amount numeric, currency text,
+       reference_date date, payload jsonb, payload_hash text)
+     ON CONFLICT (account_id, balance_type, reference_date) DO UPDATE SET
+       amount = EXCLUDED.amount, currency = EXCLUDED.currency, payload = EXCLUDED.payload,
+       payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
+     WHERE gocardless.balance.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
+    providerAccountId,
+    JSON.stringify([...rows.values()]),
+  );
+}
+
+interface RawTransactionRow {
+  status: "BOOKED" | "PENDING";
+  transaction_id: string | null;
+  internal_transaction_id: string | null;
+  resolved_id: string;
+  booking_date: string | null;
+  value_date: string | null;
+  amount: string;
+  currency: string;
+  payload: string;
+  payload_hash: string;
+}
+
+/**
+ * The natural key of each row: the provider's resolved id, with `#n` appended for the n-th row
+ * of one list sharing it (the provider already numbers content-identified twins; this only guards
+ * the unique key should two rows of one response still share an id).
+ */
+function rawRows(list: readonly ProviderTransaction[], status: "BOOKED" | "PENDING") {
+  const seen = new Map<string, number>();
+  return list.map((tx): RawTransactionRow => {
+    const occurrence = (seen.get(tx.providerTransactionId) ?? 0) + 1;
+    seen.set(tx.providerTransactionId, occurrence);
+    const payload = JSON.stringify(tx.raw) ?? "null";
+    return {
+      status,
+      transaction_id: textField(tx.raw, "transactionId"),
+      internal_transaction_id: textField(tx.raw, "internalTransactionId"),
+      resolved_id:
+        occurrence === 1 ? tx.providerTransactionId : `${tx.providerTransactionId}#${occurrence}`,
+      booking_date: day(tx.bookingDate),
+      value_date: day(tx.valueDate),
+      amount: tx.amount.toFixed(),
+      currency: tx.currency,
+      payload,
+      payload_hash: createHash("md5").update(payload).digest("hex"),
+    };
+  });
+}
+
+async function saveTransactions(
+  db: Db,
+  providerAccountId: string,
+  transactions: ProviderTransactions,
+): Promise<number> {
+  const rows = [
+    ...rawRows(transactions.booked, "BOOKED"),
+    ...rawRows(transactions.pending, "PENDING"),
+  ];
+  if (rows.length === 0) return 0;
+  // Send only rows that are new or changed: an unchanged re-sync then costs one read.
+  const stored = await db.$queryRawUnsafe<{ k: string }[]>(
+    `SELECT status || ' ' || resolved_id || ' ' || payload_hash AS k
+     FROM gocardless.transaction WHERE account_id = $1`,
+    providerAccountId,
+  );
+  const known = new Set(stored.map((row) => row.k));
+  const changed = rows.filter(
+    (row) => !known.has(`${row.status} ${row.resolved_id} ${row.payload_hash}`),
+  );
+  if (changed.length === 0) return 0;
+  // The payload travels as text inside the JSON document and becomes jsonb once, in SQL.
+  return db.$executeRawUnsafe(
+    `INSERT INTO gocardless.transaction
+       (account_id, status, transaction_id, internal_transaction_id, resolved_id, booking_date,
+        value_date, amount, currency, payload, payload_hash)
+     SELECT $1, x.status::core.transaction_status, x.transaction_id, x.internal_transaction_id,
+       x.resolved_id, x.booking_date, x.value_date, x.amount, x.currency, x.payload::jsonb,
+       x.payload_hash
+     FROM json_to_recordset($2::json) AS x(status text, transaction_id text,
+       internal_transaction_id text, resolved_id text, booking_date date, value_date date,
+       amount numeric, currency text, payload text, payload_hash text)
+     ON CONFLICT (account_id, status, resolved_id) DO UPDATE SET
+       transaction_id = EXCLUDED.transaction_id,
+       internal_transaction_id = EXCLUDED.internal_transaction_id,
+       booking_date = EXCLUDED.booking_date, value_date = EXCLUDED.value_date,
+       amount = EXCLUDED.amount, currency = EXCLUDED.currency, payload = EXCLUDED.payload,
+       payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
+     WHERE gocardless.transaction.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
+    providerAccountId,
+    JSON.stringify(changed),
+  );
+}
+
+async function saveRateLimits(db: Db, snapshots: readonly RateLimitSnapshot[]): Promise<void> {
+  if (snapshots.length === 0) return;
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const s of snapshots) {
+    rows.set(`${s.accountId ?? ""}\n${s.scope}`, {
+      account_id: s.accountId ?? "",
+      scope: s.scope,
+      limit: s.limit,
+      remaining: s.remaining,
+      reset_at: s.resetAt.toISOString(),
+    });
+  }
+  await db.$executeRawUnsafe(
+    `INSERT INTO gocardless.rate_limit (account_id, scope, "limit", remaining, reset_at)
+     SELECT x.account_id, x.scope, x."limit", x.remaining, x.reset_at
+     FROM json_to_recordset($1::json) AS x(account_id text, scope text, "limit" int,
+       remaining int, reset_at timestamptz)
+     ON CONFLICT (account_id, scope) DO UPDATE SET
+       "limit" = EXCLUDED."limit", remaining = EXCLUDED.remaining,
+       reset_at = EXCLUDED.reset_at, updated_at = now()`,
+    JSON.stringify([...rows.values()]),
+  );
+}
+
+async function loadRateLimits(
+  db: Db,
+  providerAccountIds: readonly string[],
+): Promise<RateLimitSnapshot[]> {
+  const rows = await db.gcRateLimit.findMany({
+    where: { accountId: { in: ["", ...providerAccountIds] } },
+  });
+  return rows.map((row) => ({
+    ...(row.accountId === "" ? {} : { accountId: row.accountId }),
+    scope: row.scope,
+    limit: row.limit,
+    remaining: row.remaining,
+    resetAt: row.resetAt,
+  }));
+}
+
+/** {@link RawStore} over the `gocardless` schema. */
+export const gocardlessRawStore: RawStore = {
+  saveLink: saveLinkPayloads,
+  saveAccount,
+  saveBalances,
+  saveTransactions,
+  saveRateLimits,
+  loadRateLimits,
+};

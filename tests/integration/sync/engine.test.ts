@@ -1,0 +1,85 @@
+/**
+ * The sync engine against the sandbox bank over HTTP and a real PostgreSQL: a first sync stores
+ * raw and core rows, an unchanged re-sync writes nothing, the journal tells what happened.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SyncRunStatus } from "@/generated/prisma/enums";
+import { syncConnection } from "@/server/sync/engine";
+import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
+import { startHarness, type Harness } from "@/tests/integration/sandbox/harness";
+import { linkedConnection, providerFor, rowsWrittenSince, writeMarker } from "./setup";
+
+let database: TestDatabase;
+let harness: Harness;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+  await database?.drop();
+});
+
+describe("syncConnection", () => {
+  it("stores accounts, balances and transactions, raw and core, and journals the run", async () => {
+    const { db } = database;
+    const provider = providerFor(harness);
+    const { connectionId, accounts } = await linkedConnection(db, harness);
+    const outcome = await syncConnection(db, provider, connectionId, { now: harness.clock.now });
+    expect(outcome.errorMessage).toBeNull();
+    expect(outcome.status).toBe(SyncRunStatus.SUCCEEDED);
+
+    const stored = await db.account.findMany({ where: { connectionId } });
+    expect(stored.map((a) => a.providerAccountId).sort()).toEqual([...accounts].sort());
+    for (const account of stored) {
+      expect(account.transactionsSyncedThrough?.toISOString().slice(0, 10)).toBe("2026-03-16");
+      expect(account.currentBalance).not.toBeNull();
+    }
+    const core = await db.transaction.count();
+    const rawCount = await db.gcTransaction.count();
+    expect(core).toBeGreaterThan(0);
+    expect(rawCount).toBe(core);
+    expect(await db.balance.count()).toBeGreaterThan(0);
+
+    const run = await db.syncRun.findUniqueOrThrow({ where: { id: outcome.runId } });
+    expect(run.status).toBe(SyncRunStatus.SUCCEEDED);
+    expect(run.rowsFetched).toBe(core);
+    expect(run.rowsInserted).toBe(core);
+    expect(run.accountsDone).toBe(accounts.length);
+    // New accounts: their details came with the first look (none fetched again the same run).
+    expect(run.callsByScope).toMatchObject({
+      details: accounts.length,
+      balances: accounts.length,
+      transactions: accounts.length,
+    });
+    expect(run.leaseExpiresAt).toBeNull();
+    expect(run.finishedAt).not.toBeNull();
+
+    // An unchanged re-sync the same day writes no data row, raw or core.
+    const marker = await writeMarker(database.url);
+    const again = await syncConnection(db, provider, connectionId, { now: harness.clock.now });
+    expect(again.status).toBe(SyncRunStatus.SUCCEEDED);
+    const written = await rowsWrittenSince(database.url, marker);
+    expect(
+      Object.values(written).every((n) => n === 0),
+      JSON.stringify(written),
+    ).toBe(true);
+    const second = await db.syncRun.findUniqueOrThrow({ where: { id: again.runId } });
+    expect(second.rowsInserted + second.rowsUpdated).toBe(0);
+    expect(second.rowsUnchanged).toBe(second.rowsFetched);
+
+    // Forced: details and balances are fetched again too, and still nothing is written.
+    const forced = await syncConnection(db, provider, connectionId, {
+      now: harness.clock.now,
+      force: true,
+    });
+    expect(forced.status).toBe(SyncRunStatus.SUCCEEDED);
+    expect(forced.counters.callsByScope).toMatchObject({ details: 2, balances: 2 });
+    const afterForced = await rowsWrittenSince(database.url, marker);
+    expect(
+      Object.values(afterForced).every((n) => n === 0),
+      JSON.stringify(afterForced),
+    ).toBe(true);
+  });
+});
