@@ -110,6 +110,29 @@ function sameValue(a: Value, b: Value): boolean {
   return false;
 }
 
+/**
+ * Whether a fetched row matches its stored row in every column: the common case of a re-sync,
+ * written out field by field so it allocates nothing.
+ */
+function unchanged(row: ExistingTransaction, tx: ProviderTransaction): boolean {
+  return (
+    row.providerTransactionId === tx.providerTransactionId &&
+    row.idSource === tx.idSource &&
+    row.status === tx.status &&
+    row.date.getTime() === tx.date.getTime() &&
+    sameValue(row.bookingDate, tx.bookingDate ?? null) &&
+    sameValue(row.valueDate, tx.valueDate ?? null) &&
+    sameValue(row.bookedAt, tx.bookedAt ?? null) &&
+    row.amount.eq(tx.amount) &&
+    row.currency === tx.currency &&
+    row.description === (tx.description ?? null) &&
+    row.counterpartyName === (tx.counterpartyName ?? null) &&
+    row.counterpartyIban === (tx.counterpartyIban ?? null) &&
+    row.mcc === (tx.mcc ?? null) &&
+    row.fingerprint === tx.fingerprint
+  );
+}
+
 /** The columns of `values` that differ from the stored row (empty when nothing changed). */
 export function changedValues(
   existing: ExistingTransaction,
@@ -153,15 +176,19 @@ function byProviderId<T extends { providerTransactionId: string }>(a: T, b: T): 
       : 0;
 }
 
-function assertUniqueIds(rows: readonly ProviderTransaction[], list: string): void {
-  for (let i = 1; i < rows.length; i++) {
-    if (rows[i]!.providerTransactionId === rows[i - 1]!.providerTransactionId) {
+/** The fetched ids of one list, refusing a repeat. */
+function uniqueIds(rows: readonly ProviderTransaction[], list: string): Set<string> {
+  const ids = new Set<string>();
+  for (const row of rows) {
+    if (ids.has(row.providerTransactionId)) {
       throw new StandardiseInputError(
-        `fetched ${list} rows share the id ${JSON.stringify(rows[i]!.providerTransactionId)}; ` +
+        `fetched ${list} rows share the id ${JSON.stringify(row.providerTransactionId)}; ` +
           "ids must be made unique per fetch before standardising",
       );
     }
+    ids.add(row.providerTransactionId);
   }
+  return ids;
 }
 
 /** Rows grouped by content, each group in a fixed order, taken from the front. */
@@ -214,9 +241,12 @@ class ChangesetBuilder {
     tx: ProviderTransaction,
     reason: TransactionUpdateReason,
   ) {
+    if (unchanged(existing, tx)) {
+      this.unchangedFetched.set(existing.id, tx);
+      return;
+    }
     const set = changedValues(existing, valuesOf(tx));
-    if (Object.keys(set).length === 0) this.unchangedFetched.set(existing.id, tx);
-    else this.updates.set(existing.id, { id: existing.id, reason, set, source: tx });
+    this.updates.set(existing.id, { id: existing.id, reason, set, source: tx });
   }
 
   /** A fetched row that is deliberately not stored (its transaction is stored under another row). */
@@ -265,7 +295,11 @@ class ChangesetBuilder {
 
   finish(): TransactionChangeset {
     const { changeset } = this;
-    changeset.updates = [...this.updates.values()];
+    // Sorted so that the changeset does not depend on the order of the input rows.
+    changeset.updates = [...this.updates.values()].sort((a, b) =>
+      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
+    this.inserts.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
     changeset.counts.inserted = this.inserts.length;
     // A link added to a row this fetch did not list changes a row but not a fetched one.
     changeset.counts.updated = changeset.updates.filter((u) => u.source !== undefined).length;
@@ -312,12 +346,15 @@ function pairCost(pendingDate: Date, pendingTokens: string[], booked: BookedCand
  * one (both are bugs upstream: ids are made unique per fetch before this point).
  */
 export function planTransactionChanges(input: StandardiseInput): TransactionChangeset {
-  const fetchedBooked = [...input.fetched.booked].sort(byProviderId);
-  const fetchedPending = [...input.fetched.pending].sort(byProviderId);
-  assertUniqueIds(fetchedBooked, "booked");
-  assertUniqueIds(fetchedPending, "pending");
-  const existing = [...input.existing].sort(byProviderId);
+  // Only the rows whose order can matter (new rows, vanished rows, candidates) are sorted, so
+  // that the result never depends on the order of the input lists; a re-sync sorts nothing big.
+  const fetchedBooked = input.fetched.booked;
+  const fetchedPending = input.fetched.pending;
+  const fetchedBookedIds = uniqueIds(fetchedBooked, "booked");
+  uniqueIds(fetchedPending, "pending");
+  const existing = input.existing;
   const stored = new Map<string, ExistingTransaction>();
+  const linkedPending = new Set<string>();
   for (const row of existing) {
     if (stored.has(row.providerTransactionId)) {
       throw new StandardiseInputError(
@@ -325,14 +362,10 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
       );
     }
     stored.set(row.providerTransactionId, row);
+    if (row.status === TransactionStatus.BOOKED && row.replacesPendingId) {
+      linkedPending.add(row.replacesPendingId);
+    }
   }
-  const linkedPending = new Set(
-    existing.flatMap((row) =>
-      row.status === TransactionStatus.BOOKED && row.replacesPendingId
-        ? [row.replacesPendingId]
-        : [],
-    ),
-  );
   const isLivePending = (row: ExistingTransaction) =>
     row.status === TransactionStatus.PENDING &&
     row.supersededAt === null &&
@@ -364,8 +397,11 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
   }
 
   // Rule 4: a new id with exactly the content of a stored booked row no longer listed.
+  newBooked.sort(byProviderId);
   const vanishedBooked = new ContentPool(
-    existing.filter((row) => row.status === TransactionStatus.BOOKED && !accounted.has(row.id)),
+    existing
+      .filter((row) => row.status === TransactionStatus.BOOKED && !accounted.has(row.id))
+      .sort(byProviderId),
   );
   const bookedInserts: TransactionInsert[] = [];
   for (const tx of newBooked) {
@@ -379,7 +415,6 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
   }
 
   // Pending rows: the fetched list is the truth for the window.
-  const fetchedBookedIds = new Set(fetchedBooked.map((tx) => tx.providerTransactionId));
   const newPending: ProviderTransaction[] = [];
   for (const tx of fetchedPending) {
     const row = stored.get(tx.providerTransactionId);
@@ -393,8 +428,9 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
       newPending.push(tx);
     }
   }
+  newPending.sort(byProviderId);
   const vanishedPending = new ContentPool(
-    existing.filter((row) => isLivePending(row) && !accounted.has(row.id)),
+    existing.filter((row) => isLivePending(row) && !accounted.has(row.id)).sort(byProviderId),
   );
   for (const tx of newPending) {
     const row = vanishedPending.take(tx);
@@ -430,9 +466,15 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
         tokens: tokensOf(values),
       }));
     }
-    for (const row of existing) {
-      if (row.status !== TransactionStatus.BOOKED || row.replacesPendingId !== null) continue;
-      if (!near(row.date)) continue;
+    const unlinked = existing
+      .filter(
+        (row) =>
+          row.status === TransactionStatus.BOOKED &&
+          row.replacesPendingId === null &&
+          near(row.date),
+      )
+      .sort(byProviderId);
+    for (const row of unlinked) {
       offer(matchGroup(row), () => ({
         kind: "existing",
         row,
