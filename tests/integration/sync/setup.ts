@@ -2,6 +2,9 @@
  * Shared set-up of the sync tests: a fresh database, the sandbox bank over HTTP with a movable
  * clock, finboard's GoCardless provider pointed at it, and a linked connection.
  */
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { ConnectionStatus, Provider } from "@/generated/prisma/enums";
 import type { PrismaClient } from "@/server/db/client";
 import { GoCardlessClient } from "@/server/providers/gocardless/api/client";
@@ -10,11 +13,14 @@ import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbo
 import type { Harness } from "@/tests/integration/sandbox/harness";
 import { withClient } from "@/tests/helpers/postgres-url";
 
-/** finboard's provider talking to the harness' sandbox on the harness' clock. */
-export function providerFor(harness: Harness): GoCardlessProvider {
+/** finboard's provider talking to the harness' sandbox (or `baseUrl`) on the harness' clock. */
+export function providerFor(
+  harness: Harness,
+  baseUrl = harness.server.baseUrl,
+): GoCardlessProvider {
   return new GoCardlessProvider(
     new GoCardlessClient({
-      baseUrl: harness.server.baseUrl,
+      baseUrl,
       secretId: SANDBOX_SECRET_ID,
       secretKey: SANDBOX_SECRET_KEY,
       now: harness.clock.now,
@@ -112,4 +118,78 @@ export async function rowsWrittenSince(
     }
     return written;
   });
+}
+
+/** One request as the logging proxy saw it. */
+export interface LoggedRequest {
+  method: string;
+  /** Path below `/api/v2`, e.g. `/accounts/<id>/transactions/`. */
+  path: string;
+  status: number;
+}
+
+/**
+ * A real HTTP proxy in front of the sandbox that logs every API request and its status: the
+ * tests count the calls the bank saw (and the refused ones) from outside finboard's code.
+ */
+export async function startLoggingProxy(
+  target: string,
+): Promise<{ baseUrl: string; log: LoggedRequest[]; close(): Promise<void> }> {
+  const log: LoggedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === "string" && name !== "host" && name !== "content-length") {
+          headers[name] = value;
+        }
+      }
+      fetch(`${target}${req.url ?? "/"}`, {
+        method: req.method,
+        headers,
+        body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+      })
+        .then(async (response) => {
+          const text = Buffer.from(await response.arrayBuffer());
+          log.push({
+            method: req.method ?? "GET",
+            path: (req.url ?? "/").replace(/^\/api\/v2/, "").replace(/\?.*$/, ""),
+            status: response.status,
+          });
+          const out: Record<string, string> = {};
+          response.headers.forEach((value, name) => {
+            if (name !== "content-encoding" && name !== "content-length") out[name] = value;
+          });
+          res.writeHead(response.status, out);
+          res.end(text);
+        })
+        .catch((error: unknown) => {
+          res.writeHead(502);
+          res.end(String(error));
+        });
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/api/v2`,
+    log,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Counts of successful and refused calls per account and scope in a proxy log. */
+export function callsPerAccountScope(log: readonly LoggedRequest[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const entry of log) {
+    const match = /^\/accounts\/([^/]+)\/(details|balances|transactions)\/$/.exec(entry.path);
+    if (!match) continue;
+    const key = `${match[1]}:${match[2]}:${entry.status === 200 ? "ok" : entry.status}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }
