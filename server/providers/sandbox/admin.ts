@@ -1,9 +1,12 @@
 /**
- * `/sandbox-bank/admin/faults` and `/sandbox-bank/admin/rate-limits`: switch fault knobs and rate
- * limits of a running sandbox bank over HTTP (e2e tests, demos). Mounted only when enabled.
+ * `/sandbox-bank/admin/faults`, `/sandbox-bank/admin/rate-limits` and
+ * `/sandbox-bank/admin/requests`: switch fault knobs and rate limits of a running sandbox bank and
+ * read or clear its request log over HTTP (e2e tests, demos). Mounted only when enabled.
  */
-import { type SandboxFaults, sandboxFaultsSchema } from "./faults";
+import { z } from "zod";
+import { SANDBOX_ENDPOINTS, type SandboxFaults, sandboxFaultsSchema } from "./faults";
 import { DEFAULT_COMPANY_LIMITS, type RateLimitSettings } from "./rate-limits";
+import type { SandboxRequestLog } from "./request-log";
 import { flatError, jsonResponse } from "./responses";
 import { readJsonObject } from "./validation";
 
@@ -11,7 +14,61 @@ import { readJsonObject } from "./validation";
 export interface AdminTarget {
   faults: SandboxFaults;
   rateLimits: RateLimitSettings;
+  readonly requestLog: SandboxRequestLog;
   resetRateLimitWindows(): void;
+}
+
+/** The resources under `/sandbox-bank/admin/`. */
+export type AdminResource = "faults" | "rate-limits" | "requests";
+
+const requestFilterSchema = z
+  .object({
+    method: z.string().min(1).optional(),
+    endpoint: z.enum(SANDBOX_ENDPOINTS).optional(),
+    accountId: z.string().min(1).optional(),
+    scope: z.enum(["metadata", "details", "balances", "transactions"]).optional(),
+    status: z.coerce.number().int().min(100).max(599).optional(),
+    successful: z
+      .enum(["true", "false"])
+      .transform((value) => value === "true")
+      .optional(),
+  })
+  .strict();
+
+/**
+ * GET lists the logged requests, oldest first, filtered by the query (`accountId`, `scope`,
+ * `endpoint`, `method`, `status`, `successful=true|false`) with their `count`; POST `{"reset":
+ * true}` forgets them.
+ */
+async function handleRequestLog(request: Request, bank: AdminTarget): Promise<Response> {
+  const method = request.method.toUpperCase();
+  if (method === "GET") {
+    const query = Object.fromEntries(new URL(request.url).searchParams);
+    const filter = requestFilterSchema.safeParse(query);
+    if (!filter.success) {
+      return jsonResponse(400, {
+        summary: "Invalid filter",
+        detail: filter.error.issues
+          .map((issue) => `${issue.path.join(".") || "query"}: ${issue.message}`)
+          .join("; "),
+        status_code: 400,
+      });
+    }
+    const requests = bank.requestLog.filter(filter.data);
+    return jsonResponse(200, { count: requests.length, requests });
+  }
+  if (method !== "POST") return methodNotAllowed(method);
+  const body = await readJsonObject(request);
+  if (body instanceof Response) return body;
+  if (body.reset !== true || Object.keys(body).length !== 1) {
+    return jsonResponse(400, {
+      summary: "Invalid request",
+      detail: 'send {"reset": true} to clear the request log',
+      status_code: 400,
+    });
+  }
+  bank.requestLog.reset();
+  return jsonResponse(200, { count: 0, requests: [] });
 }
 
 function methodNotAllowed(method: string): Response {
@@ -21,13 +78,15 @@ function methodNotAllowed(method: string): Response {
 /**
  * GET shows the current setting; POST replaces it: faults with a body validated against
  * {@link sandboxFaultsSchema} (`{}` clears them), rate limits with
- * `{ accountSuccessLimit?: number | false, company?: false | "default" }`.
+ * `{ accountSuccessLimit?: number | false, company?: false | "default" }`. The request log has its
+ * own rules (see {@link handleRequestLog}).
  */
 export async function handleAdminRequest(
   request: Request,
-  resource: "faults" | "rate-limits",
+  resource: AdminResource,
   bank: AdminTarget,
 ): Promise<Response> {
+  if (resource === "requests") return handleRequestLog(request, bank);
   const method = request.method.toUpperCase();
   if (method === "GET") {
     return jsonResponse(200, resource === "faults" ? bank.faults : bank.rateLimits);

@@ -6,7 +6,7 @@
  * state and sends each request to its part: the API (`gocardless/`, one module per resource),
  * the consent screen, the logos or the admin endpoint.
  */
-import { handleAdminRequest } from "./admin";
+import { type AdminResource, handleAdminRequest } from "./admin";
 import { CONSENT_STYLESHEET, CONSENT_STYLESHEET_PATH, renderLogo } from "./consent-page";
 import { handleConsentRequest } from "./consent";
 import type { SandboxFaults } from "./faults";
@@ -15,6 +15,7 @@ import { ApiRouter } from "./gocardless/router";
 import type { SandboxEnvironment } from "./gocardless/types";
 import { findInstitution } from "./institutions";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "./rate-limits";
+import { SandboxRequestLog } from "./request-log";
 import { NOT_FOUND, jsonResponse } from "./responses";
 import {
   type AccountRecord,
@@ -64,6 +65,8 @@ export class SandboxBank implements SandboxEnvironment {
   rateLimits: RateLimitSettings;
   /** The bank's clock. */
   now: () => Date;
+  /** Every API request answered, with account, scope and status (see {@link SandboxRequestLog}). */
+  readonly requestLog = new SandboxRequestLog();
   readonly profile: SandboxProfile;
   readonly euaExpiredStatus: 400 | 401;
   readonly adminEnabled: boolean;
@@ -115,7 +118,8 @@ export class SandboxBank implements SandboxEnvironment {
   /**
    * Answers one HTTP request: API calls under `…/api/v2/`, the consent screen under
    * `/sandbox-bank/consent/<linkId>` and its stylesheet, logos under
-   * `/sandbox-bank/logos/<id>.svg`, and (when enabled) `/sandbox-bank/admin/faults`.
+   * `/sandbox-bank/logos/<id>.svg`, and (when enabled) `/sandbox-bank/admin/faults`,
+   * `/sandbox-bank/admin/rate-limits` and `/sandbox-bank/admin/requests`.
    */
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -144,9 +148,9 @@ export class SandboxBank implements SandboxEnvironment {
         },
       });
     }
-    const admin = /\/sandbox-bank\/admin\/(faults|rate-limits)\/?$/.exec(url.pathname);
+    const admin = /\/sandbox-bank\/admin\/(faults|rate-limits|requests)\/?$/.exec(url.pathname);
     if (admin?.[1] && this.adminEnabled) {
-      return handleAdminRequest(request, admin[1] as "faults" | "rate-limits", this);
+      return handleAdminRequest(request, admin[1] as AdminResource, this);
     }
     return jsonResponse(404, NOT_FOUND);
   }

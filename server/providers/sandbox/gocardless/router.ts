@@ -3,9 +3,10 @@
  * the company-wide rate limits, and runs it through fault injection and authentication to the
  * endpoint of its resource module.
  */
-import type { FaultContext } from "../faults";
+import type { FaultContext, SandboxEndpoint } from "../faults";
 import { CompanyRateLimiter, companyHeaders } from "../rate-limits";
 import { NOT_FOUND, flatError, jsonResponse, rateLimitBody } from "../responses";
+import { requestScopeOf } from "../request-log";
 import { decodePathSegment } from "../validation";
 import { accountRoutes } from "./accounts";
 import { agreementRoutes } from "./agreements";
@@ -20,6 +21,12 @@ import { institutionRoutes } from "./institutions";
 import { requisitionRoutes } from "./requisitions";
 import { tokenRoutes } from "./tokens";
 import type { ApiCall, EndpointSpec, Route, SandboxEnvironment } from "./types";
+
+/** What routing learnt about a request, for the request log. */
+interface Routed {
+  endpoint?: SandboxEndpoint;
+  accountId?: string;
+}
 
 const ROUTES: readonly Route[] = [
   ...tokenRoutes,
@@ -54,8 +61,29 @@ export class ApiRouter {
     this.companyLimiter.clear();
   }
 
-  /** Answers a request whose path below `/api/v2/` is `rest`. */
+  /** Answers a request whose path below `/api/v2/` is `rest`, and logs it. */
   async handle(request: Request, url: URL, rest: string): Promise<Response> {
+    const at = this.bank.now();
+    const routed: Routed = {};
+    const response = await this.dispatch(request, url, rest, routed);
+    this.bank.requestLog.record({
+      method: request.method.toUpperCase(),
+      path: `/${rest}`,
+      endpoint: routed.endpoint,
+      accountId: routed.accountId,
+      scope: requestScopeOf(routed.endpoint),
+      status: response.status,
+      at,
+    });
+    return response;
+  }
+
+  private async dispatch(
+    request: Request,
+    url: URL,
+    rest: string,
+    routed: Routed,
+  ): Promise<Response> {
     if (this.strictTrailingSlash && rest !== "" && !rest.endsWith("/")) {
       return jsonResponse(404, NOT_FOUND);
     }
@@ -82,6 +110,8 @@ export class ApiRouter {
     const context: FaultContext = endpoint.startsWith("accounts.")
       ? { endpoint, accountId: id }
       : { endpoint };
+    routed.endpoint = endpoint;
+    routed.accountId = context.accountId;
     const call: ApiCall = {
       request,
       url,

@@ -5,6 +5,7 @@
 import type { FaultContext, SandboxEndpoint, SandboxFaults } from "../faults";
 import type { SandboxProfile } from "../generator";
 import type { CompanyBucket, RateLimitSettings } from "../rate-limits";
+import type { SandboxRequestLog } from "../request-log";
 import type { SandboxStore } from "../store";
 
 /** The parts of a sandbox bank the API reads and changes (a `SandboxBank` is one). */
@@ -19,6 +20,8 @@ export interface SandboxEnvironment {
   readonly profile: SandboxProfile;
   /** Status of the "EUA has expired" error: 401 (docs, 2026) or 400 (2022–24). */
   readonly euaExpiredStatus: 400 | 401;
+  /** Every API request answered (tests count calls per account and scope). */
+  readonly requestLog: SandboxRequestLog;
   /** The bank's clock. */
   now(): Date;
   /** Origin (`http://host:port`) for consent links, logos and paging links of a request to `url`. */
