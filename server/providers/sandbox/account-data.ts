@@ -6,12 +6,14 @@
 import { gcTimestamp, isoDate } from "./calendar";
 import { type FaultContext, type SandboxFaults, takeFault } from "./faults";
 import {
+  type GeneratedTransaction,
   type GeneratorAccount,
   type GeneratorOptions,
   type TransactionWindow,
   type WireOptions,
   balanceSnapshot,
   bookedRowsByDay,
+  everyNth,
   formatMinor,
   pendingRowsInWindow,
   toWireTransaction,
@@ -45,14 +47,25 @@ export function wireOptionsFor(
   const salt = takeFault(faults, "idChange", context);
   const withoutDecimals = takeFault(faults, "amountsWithoutDecimals", context) !== undefined;
   const exchangeAsObject = takeFault(faults, "currencyExchangeAsObject", context) !== undefined;
+  const pendingIds = takeFault(faults, "pendingIds", context);
+  const dateTimes = takeFault(faults, "dateTimes", context);
+  const twins = takeFault(faults, "twins", context);
+  const badAmount = takeFault(faults, "badAmount", context);
   return {
     currency: template.currency,
     transactionIds: ids?.mode ?? quirks.transactionIds,
-    pendingIds: quirks.pendingIds,
+    pendingIds: pendingIds?.mode ?? quirks.pendingIds,
     amountSigns: signs?.mode ?? quirks.amountSigns,
     amountsWithoutDecimals: quirks.amountsWithoutDecimals || withoutDecimals,
     currencyExchangeAsObject: quirks.currencyExchangeAsObject || exchangeAsObject,
     idSalt: salt?.salt ?? "",
+    idChangeEvery: salt?.every,
+    dateTimeOffset: dateTimes?.offset,
+    withoutDates: dateTimes?.withoutDates,
+    twinsEvery: twins ? (twins.every ?? 10) : undefined,
+    badAmount: badAmount
+      ? { value: badAmount.value ?? "12,50", rows: badAmount.rows ?? 1 }
+      : undefined,
   };
 }
 
@@ -117,8 +130,17 @@ export function transactionsStream(
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const days = bookedRowsByDay(account, options, window);
-  const write = (status: "booked" | "pending") => (row: Parameters<typeof toWireTransaction>[0]) =>
-    JSON.stringify(toWireTransaction(row, account.resourceId, status, wire));
+  let badRowsLeft = wire.badAmount?.rows ?? 0;
+  const write = (status: "booked" | "pending") => (row: GeneratedTransaction) => {
+    const value = toWireTransaction(row, account.resourceId, status, wire);
+    if (status === "booked" && badRowsLeft > 0 && wire.badAmount) {
+      badRowsLeft -= 1;
+      value.transactionAmount = { amount: wire.badAmount.value, currency: wire.currency };
+    }
+    const text = JSON.stringify(value);
+    const twin = wire.twinsEvery !== undefined && everyNth(row, wire.twinsEvery);
+    return twin ? `${text},${text}` : text;
+  };
   let started = false;
   let first = true;
   return new ReadableStream<Uint8Array>({

@@ -41,10 +41,45 @@ const scope = {
 /** Validates a faults object (the admin endpoint's body). */
 export const sandboxFaultsSchema = z
   .object({
-    /** Booked (and pending) `transactionId`s missing, `"NOTPROVIDED"` or whitespace. */
-    transactionIds: z.object({ ...scope, mode: z.enum(["missing", "notprovided", "whitespace"]) }),
-    /** Every booked id changes at once (bank migration); the salt picks the new ids. */
-    idChange: z.object({ ...scope, salt: z.string().min(1) }),
+    /**
+     * Booked (and pending) `transactionId`s missing (only `internalTransactionId` left),
+     * `"NOTPROVIDED"`, whitespace, blank (`""`), or `none`: no id of either kind (content ids).
+     */
+    transactionIds: z.object({
+      ...scope,
+      mode: z.enum(["missing", "notprovided", "whitespace", "blank", "none"]),
+    }),
+    /**
+     * Booked ids change (bank migration); the salt picks the new ids. With `every`, only about one
+     * row in `every` (always the same rows) changes: "an id that changes".
+     */
+    idChange: z.object({
+      ...scope,
+      salt: z.string().min(1),
+      every: z.number().int().min(1).optional(),
+    }),
+    /**
+     * Pending rows with their own ids (`distinct`: pending→booked under a new id) or none at all,
+     * whatever the bank usually does.
+     */
+    pendingIds: z.object({ ...scope, mode: z.enum(["distinct", "none"]) }),
+    /**
+     * `bookingDateTime`/`valueDateTime` written with this offset (`+14:00`, `-12:00`) at a time of
+     * day whose UTC conversion is another day; with `withoutDates`, the plain dates are left out.
+     */
+    dateTimes: z.object({
+      ...scope,
+      offset: z.string().regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, "an offset such as +14:00"),
+      withoutDates: z.boolean().optional(),
+    }),
+    /** About one booked row in `every` (default 10; always the same rows) is sent twice, byte-identical. */
+    twins: z.object({ ...scope, every: z.number().int().min(1).optional() }),
+    /** The first `rows` (default 1) booked rows carry an invalid amount (default `"12,50"`). */
+    badAmount: z.object({
+      ...scope,
+      value: z.string().optional(),
+      rows: z.number().int().min(1).optional(),
+    }),
     /** All amounts with the wrong sign, or all positive. */
     amountSigns: z.object({ ...scope, mode: z.enum(["inverted", "absolute"]) }),
     /** Whole-unit amounts without decimals (`"-3899"`). */

@@ -641,6 +641,37 @@ export interface WireOptions {
   currencyExchangeAsObject: boolean;
   /** Changes every booked id at once (a bank migration, quirk 4). */
   idSalt: string;
+  /** With `idSalt`: only rows picked by {@link everyNth} with this period change their ids. */
+  idChangeEvery?: number;
+  /**
+   * Date-times written with this UTC offset (`+14:00`, `-12:00`) at a time of day whose UTC
+   * conversion falls on another calendar day, beside (or, with `withoutDates`, instead of) the
+   * plain dates.
+   */
+  dateTimeOffset?: string;
+  /** With `dateTimeOffset`: leave out `bookingDate` and `valueDate`, so only date-times remain. */
+  withoutDates?: boolean;
+  /** Rows picked by {@link everyNth} with this period are sent twice, byte-identical. */
+  twinsEvery?: number;
+  /** The first `rows` booked rows of a response carry this (invalid) amount instead. */
+  badAmount?: { value: string; rows: number };
+}
+
+/**
+ * Whether a row is picked by a knob with period `every`: about one row in `every`, always the same
+ * rows whatever window is fetched (so two fetches agree).
+ */
+export function everyNth(row: GeneratedTransaction, every: number): boolean {
+  return (row.valueDay * 7 + row.seq) % every === 0;
+}
+
+/**
+ * A date-time on `day` written with `offset`, at a time whose UTC conversion is another day:
+ * just after midnight for offsets east of UTC, just before midnight for offsets west of it.
+ */
+export function offsetDateTime(day: number, offset: string): string {
+  const time = offset.startsWith("-") ? "23:30:00" : "00:30:00";
+  return `${isoDate(day)}T${time}${offset}`;
 }
 
 /** A transaction as GoCardless sends it (only the fields the sandbox fills). */
@@ -675,12 +706,22 @@ function bankId(
       return "NOTPROVIDED";
     case "whitespace":
       return " ";
+    case "blank":
+      return "";
+    case "none":
+      return undefined;
     default: {
-      const [tag = 0] = hash128(`${resourceId}${options.idSalt}`);
+      const [tag = 0] = hash128(`${resourceId}${saltOf(row, options)}`);
       const middle = `${String(tag % 1000).padStart(3, "0")}${String(row.seq).padStart(5, "0")}`;
       return `${compactDate(row.valueDay)}${middle}-1`;
     }
   }
+}
+
+/** The id salt that applies to a row (`idChangeEvery` limits a migration to some rows). */
+function saltOf(row: GeneratedTransaction, options: WireOptions): string {
+  if (options.idSalt === "" || options.idChangeEvery === undefined) return options.idSalt;
+  return everyNth(row, options.idChangeEvery) ? options.idSalt : "";
 }
 
 /**
@@ -698,13 +739,25 @@ export function toWireTransaction(
   if (status === "booked") {
     const id = bankId(row, resourceId, options);
     if (id !== undefined) wire.transactionId = id;
-    wire.internalTransactionId = hexId(`${idSeed}|booked|${options.idSalt}`);
-    wire.bookingDate = isoDate(row.bookingDay);
-  } else if (options.pendingIds === "distinct" && options.transactionIds !== "missing") {
+    if (options.transactionIds !== "none") {
+      wire.internalTransactionId = hexId(`${idSeed}|booked|${saltOf(row, options)}`);
+    }
+    if (!options.withoutDates) wire.bookingDate = isoDate(row.bookingDay);
+    if (options.dateTimeOffset !== undefined) {
+      wire.bookingDateTime = offsetDateTime(row.bookingDay, options.dateTimeOffset);
+    }
+  } else if (
+    options.pendingIds === "distinct" &&
+    options.transactionIds !== "missing" &&
+    options.transactionIds !== "none"
+  ) {
     wire.transactionId = `P${compactDate(row.valueDay)}${hexId(idSeed).slice(0, 10).toUpperCase()}`;
     wire.internalTransactionId = hexId(`${idSeed}|pending`);
   }
-  wire.valueDate = isoDate(row.valueDay);
+  if (!options.withoutDates) wire.valueDate = isoDate(row.valueDay);
+  if (options.dateTimeOffset !== undefined) {
+    wire.valueDateTime = offsetDateTime(row.valueDay, options.dateTimeOffset);
+  }
   wire.transactionAmount = {
     amount: formatMinor(
       signed(row.amountMinor, options.amountSigns),

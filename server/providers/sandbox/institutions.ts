@@ -16,7 +16,8 @@ export type InstitutionFeature =
   | "separate_continuous_history_consent";
 
 /** How a bank fills `transactionId`. */
-export type TransactionIdStyle = "standard" | "missing" | "notprovided" | "whitespace";
+export type TransactionIdStyle =
+  "standard" | "missing" | "notprovided" | "whitespace" | "blank" | "none";
 
 /** How a bank signs amounts: as it should, all inverted, or all positive (Triodos-style). */
 export type AmountSigns = "normal" | "inverted" | "absolute";
