@@ -356,7 +356,7 @@ export async function syncConnection(
       });
     }
 
-    const accounts = await attachAccounts(
+    const { attached: accounts, problems: attachProblems } = await attachAccounts(
       db,
       provider,
       connectionId,
@@ -365,6 +365,7 @@ export async function syncConnection(
       spend,
       clock,
     );
+    problems.push(...attachProblems);
     counters.accountsTotal = accounts.length;
     await heartbeat(db, runId, counters, clock(), SYNC_LEASE_MS);
     progress();
@@ -418,6 +419,9 @@ export async function syncConnection(
     };
     return await finish(anySuccess ? SyncRunStatus.PARTIAL : SyncRunStatus.FAILED, problem);
   } catch (error) {
+    if (error instanceof ProviderError && error.relinkRequired) {
+      connectionStatus = ConnectionStatus.EXPIRED;
+    }
     return finish(SyncRunStatus.FAILED, problemOf(error));
   } finally {
     clearInterval(leaseTimer);
@@ -443,8 +447,12 @@ async function attachAccounts(
   raw: RawStore,
   spend: Spend,
   clock: () => Date,
-): Promise<{ row: AccountRow; summary: ProviderAccountSummary }[]> {
+): Promise<{
+  attached: { row: AccountRow; summary: ProviderAccountSummary }[];
+  problems: Problem[];
+}> {
   const attached: { row: AccountRow; summary: ProviderAccountSummary }[] = [];
+  const problems: Problem[] = [];
   for (const summary of summaries) {
     const alias = await db.accountAlias.findUnique({
       where: {
@@ -468,7 +476,16 @@ async function attachAccounts(
       }));
     if (!row) {
       // New to finboard: its name and currency come from the details (one details call).
-      const details = await provider.getAccount(summary.providerAccountId);
+      let details;
+      try {
+        details = await provider.getAccount(summary.providerAccountId);
+      } catch (error) {
+        // Not describable now (suspended, processing, rate limited…): skipped until it is. An
+        // expired consent ends the whole run.
+        if (!(error instanceof ProviderError) || error.code === "consent_expired") throw error;
+        problems.push(problemOf(error));
+        continue;
+      }
       await spend("details", details.callsUsed, details.rateLimits);
       const now = clock();
       row = await db.$transaction(async (tx) => {
@@ -504,7 +521,7 @@ async function attachAccounts(
     }
     attached.push({ row, summary });
   }
-  return attached;
+  return { attached, problems };
 }
 
 interface AccountSyncInput {
