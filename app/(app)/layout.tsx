@@ -7,6 +7,7 @@ import { getConfig } from "@/server/config";
 import { Logo } from "../_components/logo";
 import { TRPCReactProvider } from "../_trpc/react";
 import { signOutAction } from "./actions";
+import { ConsentBanner } from "./_components/consent-banner";
 import { MainNav } from "./_components/main-nav";
 
 /** The signed-in shell: sandbox notice, navigation, the owner's email and sign-out. */
@@ -41,6 +42,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           </form>
         </div>
       </header>
+      <ConsentBanner />
       <main id="main" className="page" tabIndex={-1}>
         {children}
       </main>

@@ -1,0 +1,77 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import type { ConnectionSummary } from "@/server/domain/connections";
+import { useTRPC } from "../../../_trpc/react";
+import styles from "../connections.module.css";
+
+const POLL_MS = 2_000;
+
+/** Still worth polling: the bank has not answered, or the first sync has not finished. */
+function inProgress(connection: ConnectionSummary): boolean {
+  if (connection.status === "PENDING") return true;
+  if (connection.status !== "LINKED") return false;
+  const run = connection.lastSync;
+  return !run || run.status === "QUEUED" || run.status === "RUNNING";
+}
+
+function formatBalance(amount: string | null, currency: string): string {
+  if (amount === null) return "—";
+  if (!/^[A-Z]{3}$/.test(currency) || currency === "XXX") return amount;
+  // Display only: Intl formats from the exact decimal string's numeric value.
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(Number(amount));
+}
+
+/** The connection's accounts and its sync's progress, refreshed every 2 s while it runs. */
+export function ConnectionProgress({ initial }: { initial: ConnectionSummary }) {
+  const trpc = useTRPC();
+  const { data } = useQuery({
+    ...trpc.connections.byId.queryOptions({ id: initial.id }),
+    initialData: initial,
+    refetchInterval: (query) =>
+      query.state.data && inProgress(query.state.data) ? POLL_MS : false,
+  });
+  const connection = data ?? initial;
+  const run = connection.lastSync;
+  return (
+    <section className={styles.progress} aria-labelledby="sync-progress" aria-live="polite">
+      <h2 id="sync-progress">Accounts</h2>
+      {connection.status === "PENDING" ? (
+        <p role="status">Waiting for the bank to confirm the consent…</p>
+      ) : connection.status === "LINKED" && !run ? (
+        <p role="status">First sync queued…</p>
+      ) : run && (run.status === "QUEUED" || run.status === "RUNNING") ? (
+        <div role="status">
+          <p>
+            {run.status === "QUEUED" ? "Sync queued…" : "Syncing…"} {run.accountsDone} of{" "}
+            {run.accountsTotal || connection.accounts.length} accounts, {run.rowsFetched}{" "}
+            transactions read
+          </p>
+          <progress
+            max={Math.max(1, run.accountsTotal || connection.accounts.length)}
+            value={run.accountsDone}
+          />
+        </div>
+      ) : run ? (
+        <p role="status">
+          Last sync {run.status.toLowerCase()}
+          {run.finishedAt ? ` at ${run.finishedAt.toLocaleString("en-GB")}` : ""}:{" "}
+          {run.rowsInserted} new transactions.
+          {run.errorMessage ? ` ${run.errorMessage}` : ""}
+        </p>
+      ) : null}
+      {connection.accounts.length > 0 ? (
+        <ul className={styles.accounts} aria-label="Accounts of this connection">
+          {connection.accounts.map((account) => (
+            <li key={account.id}>
+              <span>
+                {account.name} <span className="meta">{account.ibanMasked ?? ""}</span>
+              </span>
+              <span>{formatBalance(account.currentBalance, account.currency)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}

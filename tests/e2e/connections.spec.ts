@@ -1,0 +1,113 @@
+import { expect, type Page, test } from "@playwright/test";
+import { signIn } from "./helpers/session";
+
+// Issue 6's linking path in a real browser: Connections → Link → the sandbox bank's consent page
+// → back on the callback → the connection with its accounts; the bank's refusal, unknown and
+// replayed references, an expired consent and its renewal onto the same accounts. The steps
+// build on each other (one connection is linked, expired, then renewed), hence serial.
+test.describe.configure({ mode: "serial" });
+
+/** Status pill of the connection page. */
+function statusOf(page: Page) {
+  return page.locator(".page-header [data-status]");
+}
+
+/** Picks Sandbox Finance on the Connections page and presses Link; lands on the consent page. */
+async function startLinkingSandboxFinance(page: Page): Promise<void> {
+  await page.goto("/connections");
+  await expect(page.getByRole("heading", { level: 1, name: "Connections" })).toBeVisible();
+  // The sandbox bank is active, and Chromium's en-US locale names no supported country.
+  await expect(page.getByLabel("Country")).toHaveValue("XX");
+  await page.getByLabel("Bank name").fill("sandbox fin");
+  const bank = page
+    .getByRole("list", { name: "Banks" })
+    .getByRole("listitem")
+    .filter({ hasText: "Sandbox Finance" });
+  await expect(bank).toHaveCount(1);
+  await expect(bank.locator("img")).toHaveAttribute(
+    "src",
+    /\/sandbox-bank\/logos\/SANDBOXFINANCE_SFIN0000\.svg$/,
+  );
+  await bank.getByRole("button", { name: "Link" }).click();
+  await expect(page).toHaveURL(/\/sandbox-bank\/consent\//);
+  await expect(page.getByRole("heading", { name: "Sandbox Finance" })).toBeVisible();
+}
+
+/** The names shown for the connection's accounts, sorted. */
+async function accountNames(page: Page): Promise<string[]> {
+  const items = page
+    .getByRole("list", { name: "Accounts of this connection" })
+    .getByRole("listitem");
+  await expect(items).toHaveCount(2);
+  return (await items.allInnerTexts()).map((text) => text.split("\n")[0]?.trim() ?? "").sort();
+}
+
+let connectionPath = "";
+let callbackUrl = "";
+let linkedAccounts: string[] = [];
+
+test("link Sandbox Finance: consent page, back on the callback, LINKED with its two accounts", async ({
+  page,
+}) => {
+  await signIn(page, "/connections");
+  await startLinkingSandboxFinance(page);
+  const callback = page.waitForRequest(
+    (r) => new URL(r.url()).pathname === "/connections/callback",
+  );
+  await page.getByRole("button", { name: "Approve" }).click();
+  callbackUrl = (await callback).url();
+  await expect(page).toHaveURL(/\/connections\/[0-9a-f-]{36}\?linked=1$/);
+  connectionPath = new URL(page.url()).pathname;
+  await expect(page.getByRole("heading", { level: 1, name: "Sandbox Finance" })).toBeVisible();
+  await expect(statusOf(page)).toHaveText("Linked");
+  await expect(page.getByText(/Consent expires in 90 days/)).toBeVisible();
+  linkedAccounts = await accountNames(page);
+  expect(linkedAccounts.every((name) => name.length > 0 && !name.startsWith("Account "))).toBe(
+    true,
+  );
+
+  // On the Connections page too, with the countdown.
+  await page.goto("/connections");
+  const card = page
+    .getByRole("list", { name: "Connections" })
+    .getByRole("listitem", { name: "Sandbox Finance" });
+  await expect(card.first()).toContainText("Consent expires in 90 days");
+});
+
+test("an unknown or replayed reference gets a clear page and changes nothing", async ({ page }) => {
+  await signIn(page, "/connections");
+  await page.goto("/connections/callback?ref=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  await expect(page).toHaveURL(/\/connections\/link-invalid$/);
+  await expect(page.getByRole("heading", { name: "This bank link is not valid" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+
+  // The redirect the bank sent for the linked connection, once more.
+  await page.goto(callbackUrl);
+  await expect(page).toHaveURL(/\/connections\/link-invalid$/);
+  await page.goto(connectionPath);
+  await expect(statusOf(page)).toHaveText("Linked");
+});
+
+test("the bank's refusal is shown with its reason; the attempt can be retried or removed", async ({
+  page,
+}) => {
+  await signIn(page, "/connections");
+  await startLinkingSandboxFinance(page);
+  await page.getByRole("button", { name: "Reject" }).click();
+  await expect(page).toHaveURL(/\/connections\/[0-9a-f-]{36}\?rejected=1$/);
+  await expect(statusOf(page)).toHaveText("Refused");
+  await expect(page.getByRole("alert").filter({ hasText: "The bank said:" })).toHaveText(
+    "The bank said: User cancelled the session. (UserCancelledSession)",
+  );
+  await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
+
+  await page.getByText("Remove…").click();
+  await page.getByLabel(/Delete its accounts and transactions too/).check();
+  await page.getByRole("button", { name: "Remove connection" }).click();
+  await expect(page).toHaveURL(/\/connections\?removed=1$/);
+  await expect(page.getByRole("status").filter({ hasText: "was removed" })).toBeVisible();
+  const cards = page
+    .getByRole("list", { name: "Connections" })
+    .getByRole("listitem", { name: "Sandbox Finance" });
+  await expect(cards).toHaveCount(1);
+});
