@@ -16,10 +16,12 @@ export interface AdminTarget {
   rateLimits: RateLimitSettings;
   readonly requestLog: SandboxRequestLog;
   resetRateLimitWindows(): void;
+  /** Lets linked consents lapse now (all, or one requisition's); returns the expired ids. */
+  expireConsents(requisitionId?: string): string[];
 }
 
 /** The resources under `/sandbox-bank/admin/`. */
-export type AdminResource = "faults" | "rate-limits" | "requests";
+export type AdminResource = "faults" | "rate-limits" | "requests" | "consents";
 
 const requestFilterSchema = z
   .object({
@@ -71,6 +73,30 @@ async function handleRequestLog(request: Request, bank: AdminTarget): Promise<Re
   return jsonResponse(200, { count: 0, requests: [] });
 }
 
+const expireConsentsSchema = z
+  .object({ expire: z.literal(true), requisitionId: z.string().min(1).optional() })
+  .strict();
+
+/**
+ * POST `{"expire": true, "requisitionId"?: id}` lets linked consents lapse now (requisition EX,
+ * accounts EXPIRED), as if their access period had run out; answers the expired requisition ids.
+ */
+async function handleConsents(request: Request, bank: AdminTarget): Promise<Response> {
+  const method = request.method.toUpperCase();
+  if (method !== "POST") return methodNotAllowed(method);
+  const body = await readJsonObject(request);
+  if (body instanceof Response) return body;
+  const parsed = expireConsentsSchema.safeParse(body);
+  if (!parsed.success) {
+    return jsonResponse(400, {
+      summary: "Invalid request",
+      detail: 'send {"expire": true} or {"expire": true, "requisitionId": "<id>"}',
+      status_code: 400,
+    });
+  }
+  return jsonResponse(200, { expired: bank.expireConsents(parsed.data.requisitionId) });
+}
+
 function methodNotAllowed(method: string): Response {
   return jsonResponse(405, flatError(405, "Method Not Allowed", `Method "${method}" not allowed.`));
 }
@@ -87,6 +113,7 @@ export async function handleAdminRequest(
   bank: AdminTarget,
 ): Promise<Response> {
   if (resource === "requests") return handleRequestLog(request, bank);
+  if (resource === "consents") return handleConsents(request, bank);
   const method = request.method.toUpperCase();
   if (method === "GET") {
     return jsonResponse(200, resource === "faults" ? bank.faults : bank.rateLimits);

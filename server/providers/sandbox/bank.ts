@@ -14,6 +14,7 @@ import type { SandboxProfile } from "./generator";
 import { ApiRouter } from "./gocardless/router";
 import type { SandboxEnvironment } from "./gocardless/types";
 import { findInstitution } from "./institutions";
+import { lapseConsentNow } from "./lifecycle";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "./rate-limits";
 import { SandboxRequestLog } from "./request-log";
 import { NOT_FOUND, jsonResponse } from "./responses";
@@ -100,6 +101,21 @@ export class SandboxBank implements SandboxEnvironment {
     return this.store.state.accounts[id];
   }
 
+  /**
+   * Lets the consent of every linked requisition (or only `requisitionId`'s) lapse now; returns
+   * the ids of the requisitions that expired.
+   */
+  expireConsents(requisitionId?: string): string[] {
+    const now = this.now();
+    const state = this.store.state;
+    const expired = Object.values(state.requisitions)
+      .filter((r) => requisitionId === undefined || r.id === requisitionId)
+      .filter((r) => lapseConsentNow(state, r, now))
+      .map((r) => r.id);
+    if (expired.length > 0) this.store.save();
+    return expired;
+  }
+
   /** Forgets every company rate-limit window (per-account counters are state and stay). */
   resetRateLimitWindows(): void {
     this.api.resetRateLimitWindows();
@@ -119,7 +135,8 @@ export class SandboxBank implements SandboxEnvironment {
    * Answers one HTTP request: API calls under `…/api/v2/`, the consent screen under
    * `/sandbox-bank/consent/<linkId>` and its stylesheet, logos under
    * `/sandbox-bank/logos/<id>.svg`, and (when enabled) `/sandbox-bank/admin/faults`,
-   * `/sandbox-bank/admin/rate-limits` and `/sandbox-bank/admin/requests`.
+   * `/sandbox-bank/admin/rate-limits`, `/sandbox-bank/admin/requests` and
+   * `/sandbox-bank/admin/consents`.
    */
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -148,7 +165,9 @@ export class SandboxBank implements SandboxEnvironment {
         },
       });
     }
-    const admin = /\/sandbox-bank\/admin\/(faults|rate-limits|requests)\/?$/.exec(url.pathname);
+    const admin = /\/sandbox-bank\/admin\/(faults|rate-limits|requests|consents)\/?$/.exec(
+      url.pathname,
+    );
     if (admin?.[1] && this.adminEnabled) {
       return handleAdminRequest(request, admin[1] as AdminResource, this);
     }

@@ -57,6 +57,23 @@ export function expireIfLapsed(
   return true;
 }
 
+/**
+ * Lets a linked requisition's consent lapse now, as if it had been accepted
+ * `access_valid_for_days` (and a minute) ago: EX, accounts EXPIRED. The admin knob behind the
+ * e2e test of expiry and renewal. Returns whether it was linked.
+ */
+export function lapseConsentNow(
+  state: SandboxState,
+  requisition: RequisitionRecord,
+  now: Date,
+): boolean {
+  const agreement = state.agreements[requisition.agreement];
+  if (requisition.status !== "LN" || !agreement) return false;
+  const accepted = now.getTime() - agreement.access_valid_for_days * DAY_MS - 60_000;
+  agreement.accepted = gcTimestamp(new Date(accepted));
+  return expireIfLapsed(state, requisition, now);
+}
+
 /** The end user opened the consent link: GC, then UA at the bank, then SA if choosing accounts. */
 export function startConsent(requisition: RequisitionRecord): void {
   if (requisition.status === "CR") {

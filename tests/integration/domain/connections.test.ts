@@ -58,7 +58,10 @@ function deps(): LinkDeps {
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  sandbox = await startSandboxServer({ now, bank: { redirectOrigins: [APP_URL] } });
+  sandbox = await startSandboxServer({
+    now,
+    bank: { redirectOrigins: [APP_URL], adminEnabled: true },
+  });
   provider = new GoCardlessProvider(
     new GoCardlessClient({
       baseUrl: sandbox.baseUrl,
@@ -509,6 +512,52 @@ describe("consent lifecycle", () => {
     expect(await testDb.db.transaction.count({ where: { providerTransactionId: "kept-1" } })).toBe(
       0,
     );
+  });
+
+  it("sees a consent lapsed by the sandbox's admin knob as EXPIRED, and renews it", async () => {
+    const { started } = await linkSandbox();
+    const id = started.connectionId;
+    const before = await testDb.db.account.findMany({
+      where: { connectionId: id },
+      orderBy: { id: "asc" },
+    });
+    const admin = `${sandbox.origin}/sandbox-bank/admin/consents`;
+    expect((await fetch(admin)).status).toBe(405);
+    expect(
+      (await fetch(admin, { method: "POST", body: JSON.stringify({ expire: "yes" }) })).status,
+    ).toBe(400);
+    const { providerReference } = await testDb.db.connection.findUniqueOrThrow({ where: { id } });
+    const answer = await fetch(admin, {
+      method: "POST",
+      body: JSON.stringify({ expire: true, requisitionId: providerReference }),
+    });
+    expect(await answer.json()).toEqual({ expired: [providerReference] });
+    // Only this consent: a second call finds nothing linked to expire.
+    expect(sandbox.bank.expireConsents(providerReference as string)).toEqual([]);
+
+    expect(await refreshConnection(testDb.db, provider, id, deps())).toBe(ConnectionStatus.EXPIRED);
+    const renewal = await startLink(
+      testDb.db,
+      provider,
+      { institutionId: SANDBOX_FINANCE, ownerId, appUrl: APP_URL, renewsConnectionId: id },
+      deps(),
+    );
+    const consent = await answerConsent(renewal.redirectUrl, "approve");
+    expect(
+      await completeLink(testDb.db, provider, { reference: consent.ref, ownerId }, deps()),
+    ).toEqual({
+      kind: "linked",
+      connectionId: id,
+      renewed: true,
+    });
+    const after = await testDb.db.account.findMany({
+      where: { connectionId: id },
+      orderBy: { id: "asc" },
+    });
+    expect(after.map((a) => [a.id, a.iban, a.name])).toEqual(
+      before.map((a) => [a.id, a.iban, a.name]),
+    );
+    await removeConnection(testDb.db, provider, { connectionId: id, ownerId, keepData: false });
   });
 
   it("marks a consent the provider calls expired as EXPIRED, never an error", async () => {
