@@ -403,9 +403,29 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
       .filter((row) => row.status === TransactionStatus.BOOKED && !accounted.has(row.id))
       .sort(byProviderId),
   );
-  const bookedInserts: TransactionInsert[] = [];
+  const unmatchedBooked: ProviderTransaction[] = [];
   for (const tx of newBooked) {
     const row = vanishedBooked.take(tx);
+    if (row) {
+      accounted.add(row.id);
+      plan.reconcile(row, tx, "id-change");
+    } else {
+      unmatchedBooked.push(tx);
+    }
+  }
+  // Second pass: a row re-issued with a new id and reworded text (content-hashed ids change with
+  // any edit; banks add a counterparty name later). Only a stored row dated inside the window can
+  // have vanished; the day, amount and currency must agree and the words mostly too.
+  const reissued = pairReissued(
+    unmatchedBooked,
+    vanishedBooked
+      .remaining()
+      .filter((row) => inWindow(row.date, input.window))
+      .sort(byProviderId),
+  );
+  const bookedInserts: TransactionInsert[] = [];
+  for (const tx of unmatchedBooked) {
+    const row = reissued.get(tx);
     if (row) {
       accounted.add(row.id);
       plan.reconcile(row, tx, "id-change");
@@ -500,6 +520,38 @@ export function planTransactionChanges(input: StandardiseInput): TransactionChan
   }
 
   return plan.finish();
+}
+
+/**
+ * Least word overlap for a new booked row to count as a stored row re-issued with other text
+ * (same day, amount and currency): half of the smaller side's words.
+ */
+export const REISSUE_MIN_SIMILARITY = 0.5;
+
+/** Pairs new booked rows with vanished stored rows they re-issue (see the caller), one-to-one. */
+function pairReissued(
+  fresh: readonly ProviderTransaction[],
+  vanished: readonly ExistingTransaction[],
+): Map<ProviderTransaction, ExistingTransaction> {
+  const pairs = new Map<ProviderTransaction, ExistingTransaction>();
+  if (fresh.length === 0 || vanished.length === 0) return pairs;
+  const keyOf = (row: { date: Date; amount: Decimal; currency: string }) =>
+    `${matchGroup(row)} ${dayOf(row.date)}`;
+  const vanishedGroups = groupBy(vanished, keyOf);
+  for (const [key, rows] of groupBy(fresh, keyOf)) {
+    const stored = vanishedGroups.get(key);
+    if (!stored) continue;
+    const freshTokens = rows.map((tx) =>
+      matchTokens(tx.counterpartyName ?? null, tx.description ?? null),
+    );
+    const storedTokens = stored.map(tokensOf);
+    const assigned = assignOneToOne(rows.length, stored.length, (f, v) => {
+      const similarity = textSimilarity(freshTokens[f]!, storedTokens[v]!);
+      return similarity >= REISSUE_MIN_SIMILARITY ? 999 - Math.round(similarity * 999) : undefined;
+    });
+    for (const { row: f, col: v } of assigned) pairs.set(rows[f]!, stored[v]!);
+  }
+  return pairs;
 }
 
 function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {

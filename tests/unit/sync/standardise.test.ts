@@ -264,6 +264,67 @@ describe("planTransactionChanges: ids that change (rule 4)", () => {
     expect(changes.updates).toEqual([]);
   });
 
+  describe("a row re-issued with a new id and reworded text", () => {
+    const old = stored({
+      id: "content:aaa#1",
+      idSource: "content",
+      date: "2024-06-12",
+      amount: "-41.63",
+      description: "VER*FULHAM WINE BAR",
+    });
+    const enriched = fetched({
+      id: "content:bbb#1",
+      idSource: "content",
+      date: "2024-06-12",
+      amount: "-41.63",
+      description: "VER*FULHAM WINE BAR",
+      counterpartyName: "Fulham Wine Bar",
+    });
+
+    it("keeps one row when the bank adds a counterparty name (content id changes with it)", () => {
+      const table = new MemoryTable([old]);
+      const changes = sync(table, [enriched], []);
+      expect(changes.inserts).toEqual([]);
+      expect(changes.updates).toMatchObject([
+        {
+          id: "row-content:aaa#1",
+          reason: "id-change",
+          set: { providerTransactionId: "content:bbb#1", counterpartyName: "Fulham Wine Bar" },
+        },
+      ]);
+      expect(table.all()).toHaveLength(1);
+    });
+
+    it.each([
+      ["unrelated words", { description: "TESCO STORES", counterpartyName: "Tesco" }],
+      ["another day", { date: "2024-06-13" }],
+      ["another amount", { amount: "-41.64" }],
+    ])("inserts a second row when the new one has %s", (_name, change) => {
+      const changes = plan([fetched({ ...specOf(enriched), ...change })], [], [old]);
+      expect(changes.inserts).toHaveLength(1);
+      expect(changes.updates).toEqual([]);
+    });
+
+    it("does not take a stored row dated outside the window (it was simply not fetched)", () => {
+      const changes = plan([enriched], [], [old], { from: day("2024-06-13") });
+      expect(changes.inserts).toHaveLength(1);
+    });
+
+    it("pairs re-issued twins one-to-one", () => {
+      const twin = { ...specOf(old), id: "content:aaa#2", rowId: "row-twin" };
+      const changes = plan(
+        [enriched, fetched({ ...specOf(enriched), id: "content:bbb#2" })],
+        [],
+        [old, stored(twin)],
+      );
+      expect(changes.inserts).toEqual([]);
+      expect(changes.updates.map((u) => u.set.providerTransactionId).sort()).toEqual([
+        "content:bbb#1",
+        "content:bbb#2",
+      ]);
+    });
+  });
+
   it("carries other changed columns with the new id", () => {
     const old = stored({ id: "OLD", date: "2024-06-03", amount: "-9.99", description: "Spotify" });
     const renewed = fetched({
