@@ -4,8 +4,9 @@
  * 1. parse the environment (one clear line per problem, exit 1);
  * 2. use DATABASE_URL, or start the embedded PostgreSQL under FINBOARD_DATA_DIR;
  * 3. generate AUTH_SECRET into the data folder when unset; apply pending migrations;
- * 4. build when the sources changed (start only), then run `next start` or `next dev`;
- * 5. on Ctrl-C / SIGTERM stop Next, then PostgreSQL, cleanly.
+ * 4. build when the sources changed (start only), then run `next start` or `next dev`, and the
+ *    background worker (bank syncs, scripts/worker.ts) beside it;
+ * 5. on Ctrl-C / SIGTERM stop Next and the worker, then PostgreSQL, cleanly.
  * The lifecycle (steps 2-5, every error path, exit statuses) is server/runtime/lifecycle.ts;
  * this file only wires finboard's pieces into it.
  */
@@ -44,6 +45,14 @@ const complain = (message: string) => console.error(`finboard: ${message}`);
 function spawnNext(_config: Config, env: NodeJS.ProcessEnv): ChildProcess {
   const args = [path.join(import.meta.dirname, "serve.mjs"), ...(dev ? ["--dev"] : [])];
   return spawnNodeServer(args, env);
+}
+
+/** Starts the background worker (scripts/worker.ts) on the launcher's database. */
+function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawnNodeServer(
+    ["--import", "tsx", path.join(import.meta.dirname, "worker.ts"), "--attached"],
+    env,
+  );
 }
 
 /** Builds the app when its sources changed since the last build (`npm start` only). */
@@ -92,6 +101,7 @@ async function main(): Promise<number> {
       say(`serving ${config.appUrl} (Ctrl-C stops finboard and its database)`);
       return next;
     },
+    startWorker: (database) => spawnWorker(serverEnv(database)),
   });
 }
 

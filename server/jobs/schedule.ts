@@ -31,6 +31,8 @@ export async function enqueueDueSyncs(
   const due = await db.connection.findMany({
     where: {
       status: ConnectionStatus.LINKED,
+      // "Remove, keep my data" leaves a tombstone that is never synced again.
+      removedAt: null,
       syncRuns: { none: { queuedAt: { gte: since } } },
     },
     select: { id: true },

@@ -68,6 +68,8 @@ describe("enqueueDueSyncs", () => {
     const fresh = await connection(db);
     await connection(db, "PENDING");
     await connection(db, "EXPIRED");
+    const removed = await connection(db);
+    await db.connection.update({ where: { id: removed.id }, data: { removedAt: hoursAgo(1) } });
     await db.syncRun.create({
       data: { kind: "SYNC", connectionId: stale.id, queuedAt: hoursAgo(7) },
     });
