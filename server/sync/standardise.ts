@@ -101,12 +101,23 @@ const VALUE_KEYS = [
 
 type Value = TransactionValues[keyof TransactionValues];
 
+/** Decimal places of `core.transaction.amount` (numeric(19,4)). */
+const STORED_DECIMALS = 4;
+
+/**
+ * Amounts equal as stored: `12.5` and `12.50` are one amount, and so are `0.12345` and the
+ * `0.1235` the column keeps of it (else every re-sync would rewrite such a row).
+ */
+function sameAmount(stored: Decimal, fetched: Decimal): boolean {
+  if (stored.eq(fetched)) return true;
+  return stored.eq(fetched.toDecimalPlaces(STORED_DECIMALS, Decimal.ROUND_HALF_UP));
+}
+
 function sameValue(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  // `12.5` and `12.50` are the same amount (the column is numeric(19,4)).
-  if (Decimal.isDecimal(a) && Decimal.isDecimal(b)) return a.eq(b);
+  if (Decimal.isDecimal(a) && Decimal.isDecimal(b)) return sameAmount(a, b);
   return false;
 }
 
@@ -123,7 +134,7 @@ function unchanged(row: ExistingTransaction, tx: ProviderTransaction): boolean {
     sameValue(row.bookingDate, tx.bookingDate ?? null) &&
     sameValue(row.valueDate, tx.valueDate ?? null) &&
     sameValue(row.bookedAt, tx.bookedAt ?? null) &&
-    row.amount.eq(tx.amount) &&
+    sameAmount(row.amount, tx.amount) &&
     row.currency === tx.currency &&
     row.description === (tx.description ?? null) &&
     row.counterpartyName === (tx.counterpartyName ?? null) &&

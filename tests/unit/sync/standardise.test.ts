@@ -124,6 +124,17 @@ describe("planTransactionChanges: identity and rule 5", () => {
   });
 
   it.each([
+    ["0.12345", "0.1235"],
+    ["-0.00005", "-0.0001"],
+    ["7.00004", "7"],
+  ])("treats %s as unchanged once stored as %s (numeric(19,4) rounds it)", (sent, kept) => {
+    const tx = fetched({ ...specOf(a), amount: sent });
+    const storedRow = { ...storedFrom("row-A", tx), amount: new Decimal(kept) };
+    expect(isEmpty(plan([tx], [], [storedRow]))).toBe(true);
+    expect(plan([tx], [], [{ ...storedRow, amount: new Decimal("0.1") }]).updates).toHaveLength(1);
+  });
+
+  it.each([
     ["a changed value date", { valueDate: "2024-06-09" }],
     ["a changed amount", { amount: "-12.51" }],
     ["a changed counterparty IBAN", { counterpartyIban: "DE02120300000000202051" }],
@@ -265,13 +276,14 @@ describe("planTransactionChanges: ids that change (rule 4)", () => {
   });
 
   describe("a row re-issued with a new id and reworded text", () => {
-    const old = stored({
+    const oldSpec = {
       id: "content:aaa#1",
       idSource: "content",
       date: "2024-06-12",
       amount: "-41.63",
       description: "VER*FULHAM WINE BAR",
-    });
+    } as const;
+    const old = stored(oldSpec);
     const enriched = fetched({
       id: "content:bbb#1",
       idSource: "content",
@@ -311,7 +323,7 @@ describe("planTransactionChanges: ids that change (rule 4)", () => {
     });
 
     it("pairs re-issued twins one-to-one", () => {
-      const twin = { ...specOf(old), id: "content:aaa#2", rowId: "row-twin" };
+      const twin = { ...oldSpec, id: "content:aaa#2", rowId: "row-twin" };
       const changes = plan(
         [enriched, fetched({ ...specOf(enriched), id: "content:bbb#2" })],
         [],
