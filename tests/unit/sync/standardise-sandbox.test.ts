@@ -21,6 +21,7 @@ import {
   type TransactionWindow,
   type WireOptions,
   bookedRowsByDay,
+  everyNth,
   pendingRowsInWindow,
 } from "@/server/providers/sandbox/generator";
 import { planTransactionChanges } from "@/server/sync/standardise";
@@ -87,6 +88,15 @@ describe("standardising the sandbox bank's data over daily syncs", () => {
     ["amounts without decimals", { amountsWithoutDecimals: true }, undefined],
     ["all ids changing at once on the fifth day", {}, 5],
     ["content ids and an id change", { transactionIds: "notprovided", pendingIds: "none" }, 3],
+    ["byte-identical twins", { twinsEvery: 4 }, undefined],
+    [
+      "byte-identical twins without ids",
+      { twinsEvery: 4, transactionIds: "none", pendingIds: "none" },
+      undefined,
+    ],
+    ["ids of some rows changing", { idChangeEvery: 3 }, 4],
+    ["only +14:00 date-times", { dateTimeOffset: "+14:00", withoutDates: true }, undefined],
+    ["only -12:00 date-times", { dateTimeOffset: "-12:00", withoutDates: true }, undefined],
   ] as const)(
     "%s",
     async (_name, quirks: Partial<WireOptions>, migrationDay: number | undefined) => {
@@ -122,15 +132,23 @@ describe("standardising the sandbox bank's data over daily syncs", () => {
         ).toBe(true);
 
         for (const rows of bookedRowsByDay(account, options, window)) {
-          for (const row of rows)
-            bankBooked.set(
-              `${row.valueDay}|${row.seq}`,
-              `${isoDate(row.bookingDay)} ${row.amountMinor}`,
-            );
+          for (const row of rows) {
+            // A twin is sent twice, byte-identical: two real transactions.
+            const copies = wire.twinsEvery !== undefined && everyNth(row, wire.twinsEvery) ? 2 : 1;
+            for (let copy = 0; copy < copies; copy++) {
+              bankBooked.set(
+                `${row.valueDay}|${row.seq}|${copy}`,
+                `${isoDate(row.bookingDay)} ${row.amountMinor}`,
+              );
+            }
+          }
         }
-        const bankPending = pendingRowsInWindow(account, options, window).map(
-          (row) => `${isoDate(row.valueDay)} ${row.amountMinor}`,
-        );
+        const bankPending = pendingRowsInWindow(account, options, window).flatMap((row) => {
+          const text = `${isoDate(row.valueDay)} ${row.amountMinor}`;
+          return wire.twinsEvery !== undefined && everyNth(row, wire.twinsEvery)
+            ? [text, text]
+            : [text];
+        });
         const visible = table.visible();
         const visibleBooked = visible
           .filter((row) => row.status === TransactionStatus.BOOKED)
