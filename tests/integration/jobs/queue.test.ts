@@ -1,6 +1,6 @@
 import type { PgBoss } from "pg-boss";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getClientBoss, startBoss, stopClientBoss } from "@/server/jobs/boss";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { getClientBoss, messageOf, startBoss, stopClientBoss } from "@/server/jobs/boss";
 import {
   enqueueConnectionSync,
   QUEUES,
@@ -80,5 +80,35 @@ describe("sync-connection queue", () => {
     } finally {
       process.env.DATABASE_URL = saved;
     }
+  });
+
+  it("forgets a failed start, so the next call tries again", async () => {
+    const saved = process.env.DATABASE_URL;
+    const missing = new URL(testDb.url);
+    missing.pathname = "/finboard_no_such_database";
+    process.env.DATABASE_URL = missing.toString();
+    try {
+      expect(String(await caught(getClientBoss()))).toMatch(/finboard_no_such_database/);
+      process.env.DATABASE_URL = testDb.url;
+      await expect(getClientBoss()).resolves.toBeDefined();
+    } finally {
+      process.env.DATABASE_URL = saved;
+      await stopClientBoss();
+    }
+  });
+
+  it("logs pg-boss's background errors instead of crashing the process", () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      boss.emit("error", new Error("connection lost"));
+      boss.emit("error", "plain text");
+      expect(logged.mock.calls).toEqual([
+        ["finboard client: job queue error: connection lost"],
+        ["finboard client: job queue error: plain text"],
+      ]);
+    } finally {
+      logged.mockRestore();
+    }
+    expect(messageOf(42)).toBe("42");
   });
 });

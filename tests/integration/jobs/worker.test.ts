@@ -197,6 +197,40 @@ describe("the sync-connection worker", () => {
   });
 });
 
+describe("the worker's schedules", () => {
+  it("installs the tick and the reaper and runs both once at start", async () => {
+    const boss = await startBoss(testDb.url, "worker", { supervise: false, schedule: false });
+    const lines: string[] = [];
+    const worker = await startWorker({
+      boss,
+      db: testDb.db,
+      provider,
+      syncConnection: scriptedSync,
+      syncIntervalHours: 6,
+      log: (line) => lines.push(line),
+      pollingIntervalSeconds: 0.5,
+    });
+    try {
+      const schedules = await boss.getSchedules();
+      expect(schedules.map((each) => [each.name, each.cron]).sort()).toEqual([
+        [QUEUES.reapRuns, "* * * * *"],
+        [QUEUES.scheduleTick, "*/5 * * * *"],
+      ]);
+      // Both ran once at start (on whichever worker took them: all three share the queues).
+      for (const queue of [QUEUES.reapRuns, QUEUES.scheduleTick]) {
+        const [job] = await boss.findJobs(queue);
+        expect(job).toBeDefined();
+        await expect
+          .poll(async () => (await boss.getJobById(queue, job!.id))?.state, { timeout: 10_000 })
+          .toBe("completed");
+      }
+    } finally {
+      await worker.stop(1000);
+    }
+    expect(lines).toEqual([]);
+  });
+});
+
 describe("what a recorded result means for the job", () => {
   it("reschedules a rate-limited run, retries only transient failures", () => {
     const retryAt = new Date("2026-12-02T06:00:00Z");
