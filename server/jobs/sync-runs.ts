@@ -264,7 +264,8 @@ export async function listSyncTargets(
   connectionId?: string,
 ): Promise<SyncTarget[]> {
   const connections = await db.connection.findMany({
-    where: connectionId ? { id: connectionId } : {},
+    // A removed connection kept for its data is never synced again: not a target.
+    where: { removedAt: null, ...(connectionId ? { id: connectionId } : {}) },
     orderBy: [{ createdAt: "desc" }, { id: "asc" }],
     select: {
       id: true,

@@ -24,6 +24,7 @@ let linked: string;
 let limited: string;
 let expired: string;
 let busy: string;
+let removed: string;
 const runIds: string[] = [];
 
 beforeAll(async () => {
@@ -51,6 +52,8 @@ beforeAll(async () => {
   limited = (await connection("ref-limited")).id;
   expired = (await connection("ref-expired", "EXPIRED")).id;
   busy = (await connection("ref-busy")).id;
+  removed = (await connection("ref-removed")).id;
+  await db.connection.update({ where: { id: removed }, data: { removedAt: new Date() } });
   const account = await db.account.create({
     data: {
       connectionId: limited,
@@ -158,6 +161,11 @@ describe("sync.targets and sync.syncNow", () => {
       reason: expect.stringMatching(/renew it on Connections/),
     });
     expect(byId.get(busy)).toMatchObject({ canSync: false, reason: "A sync is in progress." });
+    // Removed, data kept: never synced again, so not listed, and Sync now does not know it.
+    expect(byId.has(removed)).toBe(false);
+    await expect(api.syncNow({ connectionId: removed })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it("queues one sync, says so when one is already waiting, and refuses while the quota is used up", async () => {
