@@ -59,7 +59,8 @@ async function main(): Promise<number> {
     say(`running (syncs every ${config.SYNC_INTERVAL_HOURS} h; Ctrl-C stops it)`);
     const signal = await stopRequested;
     say(`${signal} received, finishing the running job …`);
-    await worker.stop();
+    // Within the launcher's 20 s: a sync cut short is retried (its writes are idempotent).
+    await worker.stop(15_000);
     await db.$disconnect();
     return 0;
   } finally {
