@@ -1,0 +1,228 @@
+/**
+ * Sync benchmark (`npm run bench -- sync`): Sandbox Finance on the sandbox's `large` profile
+ * (≥ 100k transactions over two accounts), synced end to end by the real engine (HTTP fetch,
+ * parse, raw rows, standardise, core rows) into a throw-away database, in a child process so its
+ * peak RSS is the worker's alone. Then an unchanged re-sync, which must write no data row.
+ * Prints figures; never passes or fails on time.
+ *
+ * The database is `DATABASE_URL`'s server when set, else a temporary embedded PostgreSQL.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { ConnectionStatus, Provider } from "@/generated/prisma/enums";
+import { createPrismaClient } from "@/server/db/client";
+import { openDatabase } from "@/server/db/open-database";
+import { GoCardlessClient } from "@/server/providers/gocardless/api/client";
+import { GoCardlessProvider } from "@/server/providers/gocardless/provider";
+import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbox/credentials";
+import { SANDBOX_FINANCE_ID } from "@/server/providers/sandbox/institutions";
+import { startSandboxServer } from "@/server/providers/sandbox/server";
+import { syncConnection } from "@/server/sync/engine";
+
+/** The data tables a sync writes (bookkeeping rows — journal, fetch times — are not data). */
+const DATA_TABLES = [
+  "gocardless.transaction",
+  "gocardless.balance",
+  "gocardless.bank_account",
+  "gocardless.requisition",
+  "gocardless.agreement",
+  "core.transaction",
+  "core.balance",
+  "core.quarantined_transaction",
+];
+
+interface ChildResult {
+  ms: number;
+  status: string;
+  rowsFetched: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+  maxRssKb: number;
+  error: string | null;
+}
+
+/** Child mode: one sync, timed, result as JSON on stdout. */
+async function child(): Promise<void> {
+  const db = createPrismaClient(process.env.DATABASE_URL!);
+  const provider = new GoCardlessProvider(
+    new GoCardlessClient({
+      baseUrl: process.env.SANDBOX_BASE_URL!,
+      secretId: SANDBOX_SECRET_ID,
+      secretKey: SANDBOX_SECRET_KEY,
+      timeoutMs: 300_000,
+    }),
+  );
+  const start = performance.now();
+  const outcome = await syncConnection(db, provider, process.env.CONNECTION_ID!, {
+    force: process.env.BENCH_FORCE === "1",
+  });
+  const ms = performance.now() - start;
+  await db.$disconnect();
+  const result: ChildResult = {
+    ms,
+    status: outcome.status,
+    rowsFetched: outcome.counters.rowsFetched,
+    rowsInserted: outcome.counters.rowsInserted,
+    rowsUpdated: outcome.counters.rowsUpdated,
+    maxRssKb: process.resourceUsage().maxRSS,
+    error: outcome.errorMessage,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runChild(env: Record<string, string>): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", import.meta.filename], {
+      env: { ...process.env, ...env, BENCH_SYNC_CHILD: "1" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    proc.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    proc.on("error", reject);
+    proc.on("exit", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code !== 0) reject(new Error(`sync child exited with ${code}: ${out}`));
+      else resolve(JSON.parse(line) as ChildResult);
+    });
+  });
+}
+
+async function linkSandboxFinance(baseUrl: string, origin: string) {
+  const post = async (route: string, body: unknown, token?: string) =>
+    (await fetch(`${baseUrl}${route}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    }).then((r) => r.json())) as Record<string, unknown>;
+  const { access } = (await post("/token/new/", {
+    secret_id: SANDBOX_SECRET_ID,
+    secret_key: SANDBOX_SECRET_KEY,
+  })) as { access: string };
+  const requisition = (await post(
+    "/requisitions/",
+    { redirect: `${origin}/cb`, institution_id: SANDBOX_FINANCE_ID, reference: "bench-sync" },
+    access,
+  )) as { id: string; link: string };
+  await fetch(requisition.link, {
+    method: "POST",
+    body: "action=approve",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    redirect: "manual",
+  });
+  return requisition.id;
+}
+
+async function dataRowCounts(url: string): Promise<{ xid: bigint; counts: number[] }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const xid = BigInt((await client.query("SELECT txid_current()::text AS x")).rows[0].x);
+    const counts: number[] = [];
+    for (const table of DATA_TABLES) {
+      counts.push(Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n));
+    }
+    return { xid, counts };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rows inserted or updated after the marker (later xmin) plus rows that disappeared. */
+async function rowsWrittenSince(url: string, marker: { xid: bigint; counts: number[] }) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let written = 0;
+    for (const [index, table] of DATA_TABLES.entries()) {
+      const { rows } = await client.query(
+        `SELECT count(*) FILTER (WHERE xmin::text::bigint > $1) AS changed, count(*) AS total
+         FROM ${table}`,
+        [marker.xid.toString()],
+      );
+      written +=
+        Number(rows[0].changed) + Math.max(0, marker.counts[index]! - Number(rows[0].total));
+    }
+    return written;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs the benchmark and prints its figures. */
+export async function run(): Promise<void> {
+  const scratch = process.env.DATABASE_URL
+    ? undefined
+    : mkdtempSync(path.join(os.tmpdir(), "finboard-bench-sync-"));
+  const database = await openDatabase({
+    databaseUrl: process.env.DATABASE_URL,
+    dataDir: scratch ?? os.tmpdir(),
+    throwaway: "bench_sync",
+  });
+  const sandbox = await startSandboxServer({
+    profile: "large",
+    bank: { rateLimits: { accountSuccessLimit: false, company: false } },
+  });
+  const db = createPrismaClient(database.url);
+  try {
+    const requisitionId = await linkSandboxFinance(sandbox.baseUrl, sandbox.origin);
+    const institution = await db.institution.create({
+      data: {
+        provider: Provider.GOCARDLESS,
+        providerInstitutionId: SANDBOX_FINANCE_ID,
+        name: "Sandbox Finance",
+        countries: ["GB"],
+        transactionTotalDays: 90,
+        maxAccessValidForDays: 90,
+      },
+    });
+    const connection = await db.connection.create({
+      data: {
+        provider: Provider.GOCARDLESS,
+        institutionId: institution.id,
+        status: ConnectionStatus.LINKED,
+        reference: "bench-sync",
+        providerReference: requisitionId,
+      },
+    });
+    const env = {
+      DATABASE_URL: database.url,
+      SANDBOX_BASE_URL: sandbox.baseUrl,
+      CONNECTION_ID: connection.id,
+    };
+
+    const first = await runChild(env);
+    if (first.error) console.log(`first sync ended ${first.status}: ${first.error}`);
+    const seconds = first.ms / 1000;
+    console.log(
+      `first sync (end to end, ${first.rowsFetched.toLocaleString("en-GB")} transactions): ${seconds.toFixed(2)} s → ${Math.round(first.rowsFetched / seconds).toLocaleString("en-GB")} rows/s`,
+    );
+    console.log(`peak RSS of the sync process: ${(first.maxRssKb / 1024).toFixed(0)} MiB`);
+
+    const marker = await dataRowCounts(database.url);
+    const again = await runChild({ ...env, BENCH_FORCE: "1" });
+    const written = await rowsWrittenSince(database.url, marker);
+    console.log(
+      `re-sync (unchanged, details and balances forced): ${(again.ms / 1000).toFixed(2)} s, ${again.status}`,
+    );
+    console.log(`re-sync: ${written} rows written`);
+  } finally {
+    await db.$disconnect();
+    await sandbox.close();
+    await database.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (process.env.BENCH_SYNC_CHILD === "1") {
+  child().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
