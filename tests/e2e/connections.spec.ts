@@ -1,4 +1,4 @@
-import { expect, type Page, test } from "@playwright/test";
+import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
 import { signIn } from "./helpers/session";
 
 // Issue 6's linking path in a real browser: Connections → Link → the sandbox bank's consent page
@@ -6,6 +6,8 @@ import { signIn } from "./helpers/session";
 // replayed references, an expired consent and its renewal onto the same accounts. The steps
 // build on each other (one connection is linked, expired, then renewed), hence serial.
 test.describe.configure({ mode: "serial" });
+
+const CONNECTION_URL = /\/connections\/([0-9a-f-]{36})(\?|$)/;
 
 /** Status pill of the connection page. */
 function statusOf(page: Page) {
@@ -40,6 +42,14 @@ async function accountNames(page: Page): Promise<string[]> {
     .getByRole("listitem");
   await expect(items).toHaveCount(2);
   return (await items.allInnerTexts()).map((text) => text.split("\n")[0]?.trim() ?? "").sort();
+}
+
+/** Lets the sandbox bank's consents lapse now (its admin knob, enabled by SANDBOX_ADMIN=1). */
+async function expireConsents(request: APIRequestContext, baseURL: string | undefined) {
+  const response = await request.post(`${baseURL}/sandbox-bank/admin/consents`, {
+    data: { expire: true },
+  });
+  expect(response.status()).toBe(200);
 }
 
 let connectionPath = "";
@@ -110,4 +120,31 @@ test("the bank's refusal is shown with its reason; the attempt can be retried or
     .getByRole("list", { name: "Connections" })
     .getByRole("listitem", { name: "Sandbox Finance" });
   await expect(cards).toHaveCount(1);
+});
+
+test("an expired consent shows Expired with Renew; Renew keeps the same accounts", async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  await signIn(page, connectionPath);
+  await expireConsents(request, baseURL);
+  await page.getByRole("button", { name: "Check status" }).click();
+  await expect(statusOf(page)).toHaveText("Expired");
+  await expect(page.getByText("Consent expired — renew it to keep syncing.")).toBeVisible();
+  // The signed-in layout's banner says so on every page.
+  await page.goto("/accounts");
+  await expect(
+    page.getByRole("status").filter({ hasText: "the bank consent has expired" }),
+  ).toBeVisible();
+  await page.goto(connectionPath);
+
+  await page.getByRole("button", { name: "Renew" }).click();
+  await expect(page).toHaveURL(/\/sandbox-bank\/consent\//);
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page).toHaveURL(new RegExp(`${connectionPath}\\?renewed=1$`));
+  await expect(statusOf(page)).toHaveText("Linked");
+  expect(await accountNames(page)).toEqual(linkedAccounts);
+  const id = CONNECTION_URL.exec(page.url())?.[1];
+  expect(`/connections/${id}`).toBe(connectionPath);
 });
