@@ -182,7 +182,7 @@ export class ProviderUnavailableError extends ProviderError {
 
 /**
  * No complete answer arrived from an endpoint that spends the daily per-account quota (details,
- * balances, transactions): the request timed out or the connection broke after it was sent. The
+ * balances, transactions): the request timed out, or a successful answer was cut off. The
  * provider may have served it, and so counted it against the 4 calls a day, so the client does not
  * repeat it; the sync layer decides whether one of the remaining calls is worth spending.
  */

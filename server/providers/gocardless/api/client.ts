@@ -61,8 +61,8 @@ export interface GoCardlessClientOptions {
   transactionsTimeoutMs?: number;
   /**
    * Retries after a 5xx, timeout or network error (default 2; a 500 is retried at most once). A
-   * timeout or broken connection on a quota-counted endpoint (details, balances, transactions) is
-   * never retried: it throws {@link ProviderTimeoutError}.
+   * timeout, or a successful answer cut off, on a quota-counted endpoint (details, balances,
+   * transactions) is never retried: it throws {@link ProviderTimeoutError}.
    */
   maxRetries?: number;
   /** First back-off delay; doubles each retry, with jitter (default 500 ms). */
@@ -506,7 +506,7 @@ export class GoCardlessClient {
     let calls = 0;
     for (;;) {
       const token = spec.auth ? await this.tokens.getAccessToken() : undefined;
-      let response: Response;
+      let response: Response | undefined;
       let text: string;
       calls += 1;
       try {
@@ -519,12 +519,14 @@ export class GoCardlessClient {
           ? `no response within ${spec.timeoutMs ?? this.timeoutMs} ms`
           : `network error (${cause instanceof Error ? cause.message : "unknown"})`;
         const context = { endpoint, accountId: spec.accountScope ? spec.id : undefined, cause };
-        // A quota-counted call that may have reached GoCardless may also have counted: repeating
-        // it blindly could spend the day's last call for nothing. Only a request that certainly
-        // never left (connection refused, unknown host) is repeated.
-        if (spec.accountScope && !neverSent(cause)) {
+        // A quota-counted call that GoCardless may have served has probably counted: repeating it
+        // could spend the day's last call for nothing. That is the case when it timed out, or when
+        // a successful answer had begun and was cut off. A connection that failed before any answer
+        // (refused, or a stale kept-alive socket reset) is repeated as before.
+        const answered = response?.ok === true;
+        if (spec.accountScope && (timedOut || answered)) {
           throw new ProviderTimeoutError(
-            `${endpoint}: ${description}; not repeated because it may have counted against the daily ${spec.accountScope} quota`,
+            `${endpoint}: ${answered && !timedOut ? `answer cut off (${description})` : description}; not repeated because it may have counted against the daily ${spec.accountScope} quota`,
             { scope: spec.accountScope, mayHaveCounted: true },
             context,
           );
@@ -598,28 +600,6 @@ export class GoCardlessClient {
       { endpoint, accountId: spec.accountScope ? spec.id : undefined },
     );
   }
-}
-
-/** Socket errors raised before a request could be sent (so it cannot have counted). */
-const NEVER_SENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
-/** True when a fetch failure certainly happened before the request reached the server. */
-function neverSent(cause: unknown): boolean {
-  let current: unknown = cause;
-  // undici wraps the socket error: TypeError("fetch failed", { cause: { code } }).
-  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === "string" && NEVER_SENT_CODES.has(code)) return true;
-    current = current.cause;
-  }
-  return false;
 }
 
 function decodeBody(text: string): unknown {

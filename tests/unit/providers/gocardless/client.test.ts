@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { caught } from "@/tests/helpers/caught";
 import {
@@ -553,11 +555,47 @@ describe("retries", () => {
     },
   );
 
-  it("never repeats a quota-counted call whose connection broke after it was sent", async () => {
-    const { client, calls } = await setup(() => ({ destroy: true }), { maxRetries: 3 });
-    const error = await caught(client.getAccountTransactions("acc-1"));
-    expect(error).toBeInstanceOf(ProviderTimeoutError);
-    expect(calls("/accounts/acc-1/transactions/")).toHaveLength(1);
+  it("never repeats a quota-counted call whose successful answer was cut off", async () => {
+    // A 200 that began (so GoCardless counted it) and broke off mid-body.
+    let sent = 0;
+    const cutOff = createServer((req, res) => {
+      if (req.url?.includes("/token/")) {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(tokenPair(new Date())));
+        return;
+      }
+      sent += 1;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"transactions":{"booked":[');
+      setImmediate(() => res.destroy());
+    });
+    await new Promise<void>((resolve) => cutOff.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = cutOff.address() as AddressInfo;
+      const client = new GoCardlessClient({
+        baseUrl: `http://127.0.0.1:${port}/api/v2`,
+        secretId: SECRET_ID,
+        secretKey: SECRET_KEY,
+        maxRetries: 3,
+        sleep: async () => {},
+      });
+      const error = await caught(client.getAccountTransactions("acc-1"));
+      expect(error).toBeInstanceOf(ProviderTimeoutError);
+      expect(error.message).toContain("answer cut off");
+      expect(sent).toBe(1);
+    } finally {
+      cutOff.closeAllConnections();
+      await new Promise((resolve) => cutOff.close(resolve));
+    }
+  });
+
+  it("repeats a quota-counted call whose connection failed before any answer", async () => {
+    let drops = 2;
+    const { client, calls } = await setup(() =>
+      drops-- > 0 ? { destroy: true } : { body: fixture("balances-sandbox.json") },
+    );
+    expect((await client.getAccountBalances("acc-1")).calls).toBe(3);
+    expect(calls("/accounts/acc-1/balances/")).toHaveLength(3);
   });
 
   it("repeats a quota-counted call that never left (connection refused)", async () => {
