@@ -34,8 +34,19 @@ import {
 
 /** A `YYYY-MM-DD` day as a Date at UTC midnight (how Prisma stores `@db.Date`). */
 export function dayToDate(day: string | undefined): Date | undefined {
-  return day === undefined ? undefined : new Date(`${day}T00:00:00.000Z`);
+  if (day === undefined) return undefined;
+  // Parsing the ISO text is the slow part and a history has few distinct days: remember them.
+  let millis = DAY_MILLIS.get(day);
+  if (millis === undefined) {
+    millis = Date.parse(`${day}T00:00:00.000Z`);
+    if (DAY_MILLIS.size >= DAY_CACHE_LIMIT) DAY_MILLIS.clear();
+    DAY_MILLIS.set(day, millis);
+  }
+  return new Date(millis);
 }
+
+const DAY_CACHE_LIMIT = 20_000;
+const DAY_MILLIS = new Map<string, number>();
 
 /** The calendar day as written in a raw date-time field (`…T00:30+01:00` → that day, not UTC's). */
 function writtenDayOf(raw: unknown, field: string): string | undefined {
@@ -175,7 +186,11 @@ export function counterpartyOf(tx: GcTransactionWithRaw): { name?: string; iban?
 }
 
 function sha256(parts: readonly unknown[]): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+  return sha256Text(JSON.stringify(parts));
+}
+
+function sha256Text(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 /**
@@ -190,24 +205,37 @@ export function effectiveDay(list: TransactionList, tx: GcTransactionWithRaw): s
     : (tx.valueDate ?? tx.bookingDate ?? tx.valueDateTimeDay ?? tx.bookingDateTimeDay);
 }
 
-/** What identifies a row without any id: the fields of rule 2, in a fixed order. */
-function contentMaterial(
-  stableAccountKey: string,
-  list: TransactionList,
-  day: string,
-  tx: GcTransactionWithRaw,
-): unknown[] {
-  const counterparty = counterpartyOf(tx);
-  return [
+/** What the id rules and the fingerprint read of a row, worked out once. */
+interface RowFacts {
+  tx: GcTransactionWithRaw;
+  day: string;
+  amount: string;
+  counterparty: { name?: string; iban?: string };
+  description: string | undefined;
+}
+
+function factsOf(tx: GcTransactionWithRaw, day: string): RowFacts {
+  return {
+    tx,
+    day,
+    amount: tx.transactionAmount.amount.toFixed(),
+    counterparty: counterpartyOf(tx),
+    description: describeTransaction(tx),
+  };
+}
+
+/** What identifies a row without any id: the fields of rule 2, in a fixed order, as JSON. */
+function contentKey(stableAccountKey: string, list: TransactionList, facts: RowFacts): string {
+  return JSON.stringify([
     stableAccountKey,
     list,
-    day,
-    tx.transactionAmount.amount.toFixed(),
-    tx.transactionAmount.currency,
-    counterparty.name ?? null,
-    counterparty.iban ?? null,
-    describeTransaction(tx) ?? null,
-  ];
+    facts.day,
+    facts.amount,
+    facts.tx.transactionAmount.currency,
+    facts.counterparty.name ?? null,
+    facts.counterparty.iban ?? null,
+    facts.description ?? null,
+  ]);
 }
 
 /**
@@ -220,7 +248,7 @@ export function contentHash(
   day: string,
   tx: GcTransactionWithRaw,
 ): string {
-  return sha256(contentMaterial(stableAccountKey, list, day, tx));
+  return sha256Text(contentKey(stableAccountKey, list, factsOf(tx, day)));
 }
 
 // Words banks prefix to pending rows and drop on booking ("Reserved PAYMENT …").
@@ -234,21 +262,19 @@ function normaliseForMatching(text: string | undefined): string {
     .replace(/[^\p{L}]+/gu, "");
 }
 
+function fingerprintOf(accountId: string, facts: RowFacts): string {
+  const who =
+    normaliseForMatching(facts.counterparty.name) || normaliseForMatching(facts.description);
+  return sha256([accountId, facts.amount, facts.tx.transactionAmount.currency, who]);
+}
+
 /**
  * Fingerprint for matching a pending row with the booked row that replaces it: account, amount,
  * currency and the counterparty (else description) reduced to letters. Dates and ids are left out
  * because banks change them on booking.
  */
 export function fingerprintTransaction(accountId: string, tx: GcTransactionWithRaw): string {
-  const counterparty = counterpartyOf(tx);
-  const who =
-    normaliseForMatching(counterparty.name) || normaliseForMatching(describeTransaction(tx));
-  return sha256([
-    accountId,
-    tx.transactionAmount.amount.toFixed(),
-    tx.transactionAmount.currency,
-    who,
-  ]);
+  return fingerprintOf(accountId, factsOf(tx, ""));
 }
 
 /** Transactions of one list in core terms, and the rows set aside. */
@@ -258,13 +284,12 @@ export interface MappedTransactions {
 }
 
 interface Candidate {
-  tx: GcTransactionWithRaw;
-  day: string;
+  facts: RowFacts;
   /** Usable id before de-duplication, or `undefined` for a content id. */
   baseId?: string;
   idSource: TransactionIdSource;
-  /** Canonical content of the row, for hashing and for ordering rows that share an id. */
-  content: string;
+  /** {@link contentKey}, worked out only when needed (content ids, shared ids). */
+  content?: string;
 }
 
 function compareText(a: string, b: string): number {
@@ -276,24 +301,40 @@ function compareText(a: string, b: string): number {
  * content) are numbered `#2`, `#3`… in content order, so the same rows get the same ids whatever
  * order the bank sends them in. The first keeps the bare id.
  */
-function assignIds(candidates: readonly Candidate[]): string[] {
+function assignIds(
+  stableAccountKey: string,
+  list: TransactionList,
+  candidates: readonly Candidate[],
+): string[] {
+  const contentOf = (candidate: Candidate): string =>
+    (candidate.content ??= contentKey(stableAccountKey, list, candidate.facts));
   const ids = candidates.map((candidate) =>
     candidate.baseId !== undefined
       ? candidate.baseId
-      : `sha256:${createHash("sha256").update(candidate.content).digest("hex")}`,
+      : `sha256:${sha256Text(contentOf(candidate))}`,
   );
-  const groups = new Map<string, number[]>();
+  const first = new Map<string, number>();
+  let shared: Map<string, number[]> | undefined;
   ids.forEach((id, index) => {
-    const group = groups.get(id);
+    const seen = first.get(id);
+    if (seen === undefined) {
+      first.set(id, index);
+      return;
+    }
+    shared ??= new Map();
+    const group = shared.get(id);
     if (group) group.push(index);
-    else groups.set(id, [index]);
+    else shared.set(id, [seen, index]);
   });
-  for (const [id, members] of groups) {
-    if (members.length < 2) continue;
+  for (const [id, members] of shared ?? []) {
     const order = members
       .map((index) => {
         const candidate = candidates[index] as Candidate;
-        return { index, content: candidate.content, raw: JSON.stringify(candidate.tx.raw) ?? "" };
+        return {
+          index,
+          content: contentOf(candidate),
+          raw: JSON.stringify(candidate.facts.tx.raw) ?? "",
+        };
       })
       .sort((a, b) => compareText(a.content, b.content) || compareText(a.raw, b.raw));
     order.forEach(({ index }, position) => {
@@ -328,18 +369,18 @@ export function mapTransactions(
       });
       continue;
     }
-    const content = JSON.stringify(contentMaterial(stableAccountKey, list, day, tx));
+    const facts = factsOf(tx, day);
     if (tx.transactionId) {
-      candidates.push({ tx, day, baseId: tx.transactionId, idSource: "bank", content });
+      candidates.push({ facts, baseId: tx.transactionId, idSource: "bank" });
     } else if (tx.internalTransactionId) {
-      candidates.push({ tx, day, baseId: tx.internalTransactionId, idSource: "provider", content });
+      candidates.push({ facts, baseId: tx.internalTransactionId, idSource: "provider" });
     } else {
-      candidates.push({ tx, day, idSource: "content", content });
+      candidates.push({ facts, idSource: "content" });
     }
   }
-  const ids = assignIds(candidates);
-  const mapped = candidates.map(({ tx, day, idSource }, index): ProviderTransaction => {
-    const counterparty = counterpartyOf(tx);
+  const ids = assignIds(stableAccountKey, list, candidates);
+  const mapped = candidates.map(({ facts, idSource }, index): ProviderTransaction => {
+    const { tx, day, counterparty } = facts;
     const mcc = tx.merchantCategoryCode?.trim();
     return {
       providerTransactionId: ids[index] as string,
@@ -351,13 +392,15 @@ export function mapTransactions(
       bookedAt: tx.bookingDateTime,
       amount: tx.transactionAmount.amount,
       currency: tx.transactionAmount.currency,
-      description: describeTransaction(tx),
+      description: facts.description,
       counterpartyName: counterparty.name,
       counterpartyIban: counterparty.iban,
-      mcc: mcc && /^\d{4}$/.test(mcc) ? mcc : undefined,
-      fingerprint: fingerprintTransaction(stableAccountKey, tx),
+      mcc: mcc && MCC.test(mcc) ? mcc : undefined,
+      fingerprint: fingerprintOf(stableAccountKey, facts),
       raw: tx.raw,
     };
   });
   return { transactions: mapped, quarantined };
 }
+
+const MCC = /^\d{4}$/;

@@ -8,6 +8,10 @@
  */
 import { z } from "zod";
 import { Decimal, parseDecimal } from "@/server/money";
+import { readTransactionRow } from "./transaction-row";
+import { isPlaceholderId, parseDateTime } from "./wire-scalars";
+
+export { isPlaceholderId, parseDateTime } from "./wire-scalars";
 
 // ───────────────────────────── scalar helpers ─────────────────────────────
 
@@ -31,32 +35,6 @@ export const integerLike = z.union([z.number().int(), z.string()]).transform((va
   return Number(text);
 });
 
-/**
- * Ids banks send when they have none (research §7.1–2: ING Romania's `NOTPROVIDED`, blanks that
- * matched everything in Actual's dedup, and the usual "nothing" spellings). Compared upper-cased
- * after trimming.
- */
-const PLACEHOLDER_IDS = new Set([
-  "",
-  "NOTPROVIDED",
-  "NOT PROVIDED",
-  "NOT_PROVIDED",
-  "NONE",
-  "NULL",
-  "NIL",
-  "UNDEFINED",
-  "N/A",
-  "NA",
-  "-",
-  "--",
-  "0",
-]);
-
-/** True for ids banks send when they have none (`NOTPROVIDED`, `-`, `0`, blanks). */
-export function isPlaceholderId(value: string): boolean {
-  return PLACEHOLDER_IDS.has(value.trim().toUpperCase());
-}
-
 /** An optional identifier: trimmed; placeholders, blanks and null become `undefined`. */
 export const optionalId = z
   .string()
@@ -74,46 +52,6 @@ export const optionalText = z
     const trimmed = value?.trim();
     return trimmed ? trimmed : undefined;
   });
-
-const DATE_TIME_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-/**
- * Parses the date and datetime formats banks send (`2024-02-01`, `2024-02-01T00:38:36Z`,
- * `2025-03-03T18:45:25.325307Z`, `2023-03-20T00:00:00+00:00`, `2025-02-10T00:00:00.000Z`).
- * A datetime without offset is read as UTC. Returns `undefined` when the text is not a real date.
- */
-export function parseDateTime(text: string): { date: string; instant: Date } | undefined {
-  const match = DATE_TIME_PATTERN.exec(text.trim());
-  if (!match) return undefined;
-  const [, y, mo, d, h = "0", mi = "0", s = "0", fraction = "", zone = "Z"] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const calendar = new Date(Date.UTC(year, month - 1, day));
-  if (
-    calendar.getUTCFullYear() !== year ||
-    calendar.getUTCMonth() !== month - 1 ||
-    calendar.getUTCDate() !== day ||
-    Number(h) > 23 ||
-    Number(mi) > 59 ||
-    Number(s) > 60
-  ) {
-    return undefined;
-  }
-  const millis = Number(fraction.slice(0, 3).padEnd(3, "0"));
-  let offsetMinutes = 0;
-  if (zone.toUpperCase() !== "Z") {
-    const sign = zone.startsWith("-") ? -1 : 1;
-    const digits = zone.slice(1).replace(":", "");
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0"));
-  }
-  const instant = new Date(
-    Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), millis) -
-      offsetMinutes * 60_000,
-  );
-  return { date: `${y}-${mo}-${d}`, instant };
-}
 
 function optionalTemporal<T>(pick: (parsed: { date: string; instant: Date }) => T, what: string) {
   return z
@@ -472,8 +410,11 @@ function writtenDay(value: unknown): string | undefined {
   return typeof value === "string" ? parseDateTime(value)?.date : undefined;
 }
 
-/** Reads one transaction row with {@link transactionSchema}; never throws. */
-export function parseTransactionRow(value: unknown): GcTransactionRowResult {
+/**
+ * Reads one transaction row with {@link transactionSchema} alone; never throws. The reference
+ * for the fast reader, and its fallback for rows it does not decide itself.
+ */
+export function parseTransactionRowWithSchema(value: unknown): GcTransactionRowResult {
   const result = transactionSchema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -492,6 +433,14 @@ export function parseTransactionRow(value: unknown): GcTransactionRowResult {
       valueDateTimeDay: result.data.valueDateTime ? writtenDay(record.valueDateTime) : undefined,
     },
   };
+}
+
+/**
+ * Reads one transaction row (fast reader, with {@link parseTransactionRowWithSchema} for anything
+ * unusual); never throws. Failures name the field, e.g. `transactionAmount.amount: not a decimal…`.
+ */
+export function parseTransactionRow(value: unknown): GcTransactionRowResult {
+  return readTransactionRow(value, parseTransactionRowWithSchema);
 }
 
 function readRows(
