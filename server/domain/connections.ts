@@ -147,6 +147,16 @@ export async function startLink(
     }
     // A renewal is always for the same bank, whatever the form said.
     institutionId = renewed.institution.providerInstitutionId;
+    // Earlier renewal attempts that never finished go (a new one replaces them), so they
+    // neither pile up nor complete later onto the same accounts.
+    const abandoned = await db.connection.findMany({
+      where: { renewsConnectionId: input.renewsConnectionId, linkedAt: null },
+      select: { id: true, providerReference: true },
+    });
+    for (const attempt of abandoned) {
+      await db.connection.deleteMany({ where: { id: attempt.id, linkedAt: null } });
+      if (attempt.providerReference) await deleteQuietly(provider, attempt.providerReference, deps);
+    }
   }
   let retried: { id: string; providerReference: string | null } | undefined;
   if (input.retryConnectionId) {

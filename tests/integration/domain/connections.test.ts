@@ -536,12 +536,32 @@ describe("consent lifecycle", () => {
     expect(sandbox.bank.expireConsents(providerReference as string)).toEqual([]);
 
     expect(await refreshConnection(testDb.db, provider, id, deps())).toBe(ConnectionStatus.EXPIRED);
+    // A renewal abandoned at the bank is replaced by the next one, at the provider too.
+    const abandoned = await startLink(
+      testDb.db,
+      provider,
+      { institutionId: SANDBOX_FINANCE, ownerId, appUrl: APP_URL, renewsConnectionId: id },
+      deps(),
+    );
+    const abandonedRow = await testDb.db.connection.findUniqueOrThrow({
+      where: { id: abandoned.connectionId },
+    });
     const renewal = await startLink(
       testDb.db,
       provider,
       { institutionId: SANDBOX_FINANCE, ownerId, appUrl: APP_URL, renewsConnectionId: id },
       deps(),
     );
+    expect(await testDb.db.connection.count({ where: { id: abandoned.connectionId } })).toBe(0);
+    expect(await requisitionStatus(abandonedRow.providerReference as string)).toBe(404);
+    expect(
+      await completeLink(
+        testDb.db,
+        provider,
+        { reference: abandonedRow.reference, ownerId },
+        deps(),
+      ),
+    ).toEqual({ kind: "unknown" });
     const consent = await answerConsent(renewal.redirectUrl, "approve");
     expect(
       await completeLink(testDb.db, provider, { reference: consent.ref, ownerId }, deps()),
