@@ -534,8 +534,10 @@ describe("retries", () => {
         server: current,
         sleeps,
       } = await setup(() => new Promise(() => {}), {
-        timeoutMs: 30,
-        transactionsTimeoutMs: 30,
+        // Account calls are never answered, so they time out however fast the machine is; the
+        // timeout is long enough that the token request (answered at once) never hits it.
+        timeoutMs: 500,
+        transactionsTimeoutMs: 500,
         maxRetries: 3,
       });
       const error = await caught(call(client));
