@@ -82,4 +82,63 @@ describe("syncConnection", () => {
       JSON.stringify(afterForced),
     ).toBe(true);
   });
+
+  it("journals why a connection cannot sync instead of throwing", async () => {
+    const { db } = database;
+    const provider = providerFor(harness);
+    await expect(
+      syncConnection(db, provider, "00000000-0000-4000-8000-000000000000"),
+    ).rejects.toThrow(/does not exist/);
+
+    const { connectionId } = await linkedConnection(db, harness);
+    await db.connection.update({ where: { id: connectionId }, data: { removedAt: new Date() } });
+    expect(await syncConnection(db, provider, connectionId)).toMatchObject({
+      status: SyncRunStatus.FAILED,
+      errorCode: "removed",
+      retryable: false,
+    });
+
+    await db.connection.update({
+      where: { id: connectionId },
+      data: { removedAt: null, providerReference: null },
+    });
+    expect((await syncConnection(db, provider, connectionId)).errorCode).toBe("not_linked");
+
+    // A consent the person never finished: nothing fetched, said so.
+    const requisition = await harness.api("POST", "/requisitions/", {
+      redirect: "http://app.test/connections/callback",
+      institution_id: "SANDBOXFINANCE_SFIN0000",
+    });
+    await db.connection.update({
+      where: { id: connectionId },
+      data: { providerReference: requisition.json.id as string },
+    });
+    const pending = await syncConnection(db, provider, connectionId, {
+      now: harness.clock.now,
+      jobId: "job-1",
+    });
+    expect(pending).toMatchObject({
+      status: SyncRunStatus.FAILED,
+      errorCode: "connection_pending",
+    });
+    expect((await db.syncRun.findUniqueOrThrow({ where: { id: pending.runId } })).jobId).toBe(
+      "job-1",
+    );
+  });
+
+  it("stops between steps when asked, retryably", async () => {
+    const { db } = database;
+    const { connectionId } = await linkedConnection(db, harness);
+    const controller = new AbortController();
+    controller.abort();
+    const outcome = await syncConnection(db, providerFor(harness), connectionId, {
+      now: harness.clock.now,
+      signal: controller.signal,
+    });
+    expect(outcome).toMatchObject({
+      status: SyncRunStatus.FAILED,
+      errorCode: "aborted",
+      retryable: true,
+    });
+  });
 });
