@@ -21,6 +21,7 @@ import {
 import type { PrismaClient } from "@/server/db/client";
 import {
   ProviderError,
+  ProviderTimeoutError,
   RateLimitedError,
   type BankProvider,
   type ProviderAccountSummary,
@@ -614,8 +615,8 @@ async function syncAccount(
               };
         snapshots.push(snapshot);
         await raw.saveRateLimits(db, [snapshot]);
-      } else if (error instanceof ProviderError && error.code === "unavailable") {
-        // A timeout may still have counted: assume it did, and do not retry it in this run.
+      } else if (error instanceof ProviderTimeoutError && error.mayHaveCounted) {
+        // A lost call may still have counted: assume it did, and do not retry it in this run.
         const corrected = afterUncertainCall(snapshots, providerAccountId, scope, clock());
         if (corrected) {
           snapshots.push(corrected);

@@ -3,7 +3,7 @@
  * raw and core rows, an unchanged re-sync writes nothing, the journal tells what happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SyncRunStatus } from "@/generated/prisma/enums";
+import { SyncRunKind, SyncRunStatus } from "@/generated/prisma/enums";
 import { syncConnection } from "@/server/sync/engine";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 import { startHarness, type Harness } from "@/tests/integration/sandbox/harness";
@@ -140,5 +140,29 @@ describe("syncConnection", () => {
       errorCode: "aborted",
       retryable: true,
     });
+  });
+
+  it("backfills from a given day, and passes crash points it is not told to stop at", async () => {
+    const { db } = database;
+    const { connectionId } = await linkedConnection(db, harness);
+    process.env.FINBOARD_SYNC_KILL_AT = "fetched#999";
+    try {
+      const outcome = await syncConnection(db, providerFor(harness), connectionId, {
+        now: harness.clock.now,
+        kind: SyncRunKind.BACKFILL,
+        from: new Date("2026-03-01T00:00:00.000Z"),
+      });
+      expect(outcome.status).toBe(SyncRunStatus.SUCCEEDED);
+      const run = await db.syncRun.findUniqueOrThrow({ where: { id: outcome.runId } });
+      expect(run.kind).toBe(SyncRunKind.BACKFILL);
+      expect(run.fromDate?.toISOString().slice(0, 10)).toBe("2026-03-01");
+      const oldest = await db.transaction.findFirst({
+        where: { account: { connectionId } },
+        orderBy: { date: "asc" },
+      });
+      expect(oldest!.date.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-02-20"));
+    } finally {
+      delete process.env.FINBOARD_SYNC_KILL_AT;
+    }
   });
 });

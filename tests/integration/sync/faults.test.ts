@@ -4,6 +4,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AccountStatus, ConnectionStatus, SyncRunStatus } from "@/generated/prisma/enums";
+import { GoCardlessClient } from "@/server/providers/gocardless/api/client";
+import { GoCardlessProvider } from "@/server/providers/gocardless/provider";
+import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbox/credentials";
 import { syncConnection } from "@/server/sync/engine";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 import { DAY_MS, startHarness, type Harness } from "@/tests/integration/sandbox/harness";
@@ -149,5 +152,67 @@ describe("sync under provider faults", () => {
       where: { id: connectionId },
     });
     expect(connection.status).toBe(ConnectionStatus.EXPIRED);
+  });
+
+  it("an account that goes back to processing is marked so and skipped", async () => {
+    const { accounts, sync } = await setUp();
+    expect((await sync()).status).toBe(SyncRunStatus.SUCCEEDED);
+    harness.bank.faults = { accountProcessing: { accountId: accounts[0] } };
+    const outcome = await sync();
+    expect(outcome.status).toBe(SyncRunStatus.PARTIAL);
+    expect(outcome.errorCode).toBe("account_processing");
+    const row = await database.db.account.findFirstOrThrow({
+      where: { providerAccountId: accounts[0] },
+    });
+    expect(row.status).toBe(AccountStatus.PROCESSING);
+    proxy.log.length = 0;
+  });
+
+  it("the provider's own API limit is respected until it resets", async () => {
+    const { sync } = await setUp();
+    harness.bank.faults = { rateLimited: { flavour: "api", endpoint: "accounts.transactions" } };
+    const outcome = await sync();
+    expect(outcome.errorCode).toBe("rate_limited");
+    expect(outcome.retryAt).not.toBeNull();
+    proxy.log.length = 0;
+  });
+
+  it("a timed-out transactions call is not retried in the run", async () => {
+    const { accounts, connectionId } = await setUp();
+    const impatient = new GoCardlessProvider(
+      new GoCardlessClient({
+        baseUrl: proxy.baseUrl,
+        secretId: SANDBOX_SECRET_ID,
+        secretKey: SANDBOX_SECRET_KEY,
+        now: harness.clock.now,
+        sleep: async () => {},
+        timeoutMs: 500,
+      }),
+    );
+    harness.bank.faults = {
+      delay: { ms: 5_000, endpoint: "accounts.transactions", accountId: accounts[0] },
+    };
+    const outcome = await syncConnection(database.db, impatient, connectionId, {
+      now: harness.clock.now,
+    });
+    expect(outcome.status).toBe(SyncRunStatus.PARTIAL);
+    expect(outcome.errorCode).toBe("timeout");
+    expect(outcome.retryable).toBe(true);
+    const sent = proxy.log.filter((r) => r.path === `/accounts/${accounts[0]}/transactions/`);
+    expect(sent.length).toBeLessThanOrEqual(1);
+    proxy.log.length = 0;
+  });
+
+  it("a deleted consent (404) marks the connection EXPIRED", async () => {
+    const { connectionId, requisitionId, sync } = await setUp();
+    await harness.api("DELETE", `/requisitions/${requisitionId}/`);
+    const outcome = await sync();
+    expect(outcome.connectionStatus).toBe(ConnectionStatus.EXPIRED);
+    expect(outcome.errorCode).toBe("not_found");
+    const connection = await database.db.connection.findUniqueOrThrow({
+      where: { id: connectionId },
+    });
+    expect(connection.status).toBe(ConnectionStatus.EXPIRED);
+    proxy.log.length = 0;
   });
 });

@@ -9,6 +9,7 @@ import {
   BalanceKind,
   ConnectionStatus,
   Provider,
+  SyncRunKind,
   TransactionStatus,
 } from "@/generated/prisma/enums";
 import { Decimal } from "@/server/money";
@@ -22,6 +23,7 @@ import {
   saveBalances,
   saveQuarantined,
 } from "@/server/sync/core-store";
+import { beginRun, DEFAULT_LEASE_MS } from "@/server/sync/journal";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 
 let database: TestDatabase;
@@ -297,5 +299,17 @@ describe("core account details, quarantine and changesets", () => {
     expect(await connectionSyncAvailability(database.db, connectionId, NOW)).toEqual({
       available: true,
     });
+  });
+
+  it("journal: a given run id is created when missing and counts its attempts when retried", async () => {
+    const { db } = database;
+    const runId = "00000000-0000-4000-8000-0000000000aa";
+    const input = { connectionId, kind: SyncRunKind.SYNC, runId, now: NOW };
+    expect(await beginRun(db, input)).toBe(runId);
+    expect((await db.syncRun.findUniqueOrThrow({ where: { id: runId } })).attempt).toBe(1);
+    expect(await beginRun(db, input)).toBe(runId);
+    const retried = await db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(retried.attempt).toBe(2);
+    expect(retried.leaseExpiresAt!.getTime()).toBe(NOW.getTime() + DEFAULT_LEASE_MS);
   });
 });
