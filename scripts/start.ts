@@ -47,12 +47,18 @@ function spawnNext(_config: Config, env: NodeJS.ProcessEnv): ChildProcess {
   return spawnNodeServer(args, env);
 }
 
-/** Starts the background worker (scripts/worker.ts) on the launcher's database. */
+/**
+ * Starts the background worker (scripts/worker.ts) on the launcher's database, in its own process
+ * group like the server. Not through spawnNodeServer: its stdin preload stalls tsx's ESM loader
+ * (see serve.mjs), so the worker watches for the launcher's death itself (`--attached`).
+ */
 function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawnNodeServer(
-    ["--import", "tsx", path.join(import.meta.dirname, "worker.ts"), "--attached"],
+  const worker = path.join(import.meta.dirname, "worker.ts");
+  return spawn(process.execPath, ["--import", "tsx", worker, "--attached"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
     env,
-  );
+  });
 }
 
 /** Builds the app when its sources changed since the last build (`npm start` only). */

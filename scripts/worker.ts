@@ -1,7 +1,8 @@
 /**
  * `npm run worker`: the background worker alone (bank syncs, their schedule, polling of pending
  * links, the reaper of crashed runs). `npm start` runs it beside Next with `--attached`: the
- * launcher has opened and migrated the database and passes DATABASE_URL. Alone, it opens the
+ * launcher has opened and migrated the database and passes DATABASE_URL, and the worker stops
+ * when the launcher goes away. Alone, it opens the
  * database itself (DATABASE_URL, or the embedded PostgreSQL under FINBOARD_DATA_DIR).
  * The worker itself is server/jobs/worker.ts; this file only wires it up and stops it cleanly.
  */
@@ -31,6 +32,14 @@ async function main(): Promise<number> {
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
     for (const signal of STOP_SIGNALS) process.once(signal, () => resolve(signal));
   });
+  if (attached) {
+    // Started by the launcher: if it dies (even by kill -9) this process is re-parented, and
+    // stops like on SIGTERM instead of living on as an orphan.
+    const launcher = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== launcher) process.kill(process.pid, "SIGTERM");
+    }, 1000).unref();
+  }
   try {
     let url = process.env.DATABASE_URL;
     if (!attached) {

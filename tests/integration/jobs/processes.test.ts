@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isProcessAlive } from "@/server/db/embedded";
 import { startBoss } from "@/server/jobs/boss";
 import { sendConnectionSync } from "@/server/jobs/queue";
 import { signalProcessTree, whenExited } from "@/server/runtime/lifecycle";
@@ -79,6 +80,39 @@ describe("npm run worker", () => {
     signalProcessTree(worker.child, "SIGTERM");
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     expect(worker.output()).toMatch(/SIGTERM received/);
+  }, 60_000);
+});
+
+describe("the worker npm start runs (--attached)", () => {
+  it("stops by itself when its launcher dies, even by SIGKILL", async () => {
+    // A stand-in launcher: starts the worker as scripts/start.ts does, then waits to be killed.
+    const code = `
+      const { spawn } = require("node:child_process");
+      const worker = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts", "--attached"],
+        { stdio: ["ignore", "inherit", "inherit"], detached: true, env: process.env });
+      console.log("WORKER " + worker.pid);
+      setInterval(() => {}, 1000);`;
+    const launcher = spawn(process.execPath, ["-e", code], {
+      env: { ...process.env, DATABASE_URL: database.url },
+    });
+    children.push(launcher);
+    let output = "";
+    const seen = (pattern: RegExp) =>
+      new Promise<RegExpExecArray>((resolve) => {
+        const check = () => {
+          const match = pattern.exec(output);
+          if (match) resolve(match);
+        };
+        launcher.stdout!.on("data", (chunk: Buffer) => {
+          output += chunk.toString();
+          check();
+        });
+        check();
+      });
+    const pid = Number((await seen(/WORKER (\d+)/))[1]);
+    await seen(/finboard worker: running/);
+    launcher.kill("SIGKILL");
+    await eventually(async () => !isProcessAlive(pid));
   }, 60_000);
 });
 
