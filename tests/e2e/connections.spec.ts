@@ -1,4 +1,5 @@
 import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
+import { watchPolicyViolations } from "./helpers/csp";
 import { signIn } from "./helpers/session";
 
 // Issue 6's linking path in a real browser: Connections → Link → the sandbox bank's consent page
@@ -59,6 +60,9 @@ let linkedAccounts: string[] = [];
 test("link Sandbox Finance: consent page, back on the callback, LINKED with its two accounts", async ({
   page,
 }) => {
+  // Every step (the bank list, the server action's navigation to the bank, the consent page, the
+  // callback, the progress view) runs under the app's Content-Security-Policy without a refusal.
+  const problems = watchPolicyViolations(page);
   await signIn(page, "/connections");
   await startLinkingSandboxFinance(page);
   const callback = page.waitForRequest(
@@ -82,6 +86,7 @@ test("link Sandbox Finance: consent page, back on the callback, LINKED with its 
     .getByRole("list", { name: "Connections" })
     .getByRole("listitem", { name: "Sandbox Finance" });
   await expect(card.first()).toContainText("Consent expires in 90 days");
+  expect(problems).toEqual([]);
 });
 
 test("an unknown or replayed reference gets a clear page and changes nothing", async ({ page }) => {
