@@ -100,8 +100,10 @@ export async function heartbeat(
   now: Date,
   leaseMs = DEFAULT_LEASE_MS,
 ): Promise<void> {
-  await db.syncRun.update({
-    where: { id: runId },
+  // Only while RUNNING: a late timer tick must not re-lease a run that has finished or was
+  // failed by the reaper.
+  await db.syncRun.updateMany({
+    where: { id: runId, status: SyncRunStatus.RUNNING },
     data: {
       ...counters,
       heartbeatAt: now,

@@ -10,6 +10,7 @@ import {
   ConnectionStatus,
   Provider,
   SyncRunKind,
+  SyncRunStatus,
   TransactionStatus,
 } from "@/generated/prisma/enums";
 import { Decimal } from "@/server/money";
@@ -23,7 +24,13 @@ import {
   saveBalances,
   saveQuarantined,
 } from "@/server/sync/core-store";
-import { beginRun, DEFAULT_LEASE_MS } from "@/server/sync/journal";
+import {
+  beginRun,
+  DEFAULT_LEASE_MS,
+  emptyCounters,
+  finishRun,
+  heartbeat,
+} from "@/server/sync/journal";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 
 let database: TestDatabase;
@@ -311,5 +318,12 @@ describe("core account details, quarantine and changesets", () => {
     const retried = await db.syncRun.findUniqueOrThrow({ where: { id: runId } });
     expect(retried.attempt).toBe(2);
     expect(retried.leaseExpiresAt!.getTime()).toBe(NOW.getTime() + DEFAULT_LEASE_MS);
+
+    // A heartbeat after the end (a late timer tick) leaves the finished run alone.
+    await finishRun(db, runId, emptyCounters(), { status: SyncRunStatus.SUCCEEDED }, NOW);
+    await heartbeat(db, runId, emptyCounters(), new Date(NOW.getTime() + 1000));
+    const finished = await db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(finished.leaseExpiresAt).toBeNull();
+    expect(finished.status).toBe(SyncRunStatus.SUCCEEDED);
   });
 });
