@@ -249,6 +249,31 @@ describe("start and callback", () => {
     });
   });
 
+  it("asks each bank for its own full history and longest access", async () => {
+    // Brightwater gives 730 days of history and accepts 180 days of access.
+    const started = await startLink(
+      testDb.db,
+      provider,
+      { institutionId: "BRIGHTWATER_BRWTGB2L", ownerId, appUrl: APP_URL },
+      deps(),
+    );
+    const row = await testDb.db.connection.findUniqueOrThrow({
+      where: { id: started.connectionId },
+    });
+    expect(row).toMatchObject({ historyDays: 730, accessDays: 180 });
+    const raw = await testDb.db.gcRequisition.findUniqueOrThrow({
+      where: { id: row.providerReference as string },
+    });
+    expect(
+      await testDb.db.gcAgreement.findUniqueOrThrow({ where: { id: raw.agreementId as string } }),
+    ).toMatchObject({ maxHistoricalDays: 730, accessValidForDays: 180 });
+    await removeConnection(testDb.db, provider, {
+      connectionId: started.connectionId,
+      ownerId,
+      keepData: false,
+    });
+  });
+
   it("refuses unknown, malformed and someone else's references without changing anything", async () => {
     const started = await startLink(
       testDb.db,
