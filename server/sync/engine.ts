@@ -301,6 +301,8 @@ export async function syncConnection(
     if (options.signal?.aborted) throw new Aborted();
   };
 
+  // The previous account's transactions write, running while the next account is fetched.
+  let writing: Promise<void> | undefined;
   try {
     if (connection.removedAt) {
       return await finish(SyncRunStatus.FAILED, {
@@ -376,8 +378,24 @@ export async function syncConnection(
       db,
       accounts.map((a) => a.row.providerAccountId),
     );
+    // Pipelined: an account's transactions are written while the next account's are fetched
+    // (the network and the database work in parallel). Each write is still its own transaction.
+    const accountDone = async () => {
+      counters.accountsDone += 1;
+      await heartbeat(db, runId, counters, clock(), SYNC_LEASE_MS);
+      progress();
+      checkpoint("account-done");
+    };
+    const settle = async () => {
+      if (!writing) return;
+      const pending = writing;
+      writing = undefined;
+      await pending;
+      await accountDone();
+    };
     for (const { row, summary } of accounts) {
       checkAbort();
+      let write: (() => Promise<void>) | undefined;
       const outcome = await syncAccount(db, provider, raw, {
         account: row,
         summary,
@@ -390,7 +408,9 @@ export async function syncConnection(
         counters,
         spend,
         providerInstitutionId: connection.institution.providerInstitutionId,
+        defer: (store) => (write = store),
       });
+      await settle();
       if (outcome.synced) anySuccess = true;
       problems.push(...outcome.problems);
       if (outcome.consentExpired) {
@@ -401,11 +421,15 @@ export async function syncConnection(
           retryable: false,
         });
       }
-      counters.accountsDone += 1;
-      await heartbeat(db, runId, counters, clock(), SYNC_LEASE_MS);
-      progress();
-      checkpoint("account-done");
+      if (write) {
+        writing = write();
+        // Awaited by settle(); this only keeps a failure from being reported as unhandled first.
+        writing.catch(() => {});
+      } else {
+        await accountDone();
+      }
     }
+    await settle();
 
     if (problems.length === 0) return await finish(SyncRunStatus.SUCCEEDED);
     const retryAts = problems.flatMap((p) => (p.retryAt ? [p.retryAt] : []));
@@ -420,6 +444,8 @@ export async function syncConnection(
     };
     return await finish(anySuccess ? SyncRunStatus.PARTIAL : SyncRunStatus.FAILED, problem);
   } catch (error) {
+    // Never journal the end while a write is still going on.
+    await writing?.catch(() => {});
     if (error instanceof ProviderError && error.relinkRequired) {
       connectionStatus = ConnectionStatus.EXPIRED;
     }
@@ -537,6 +563,8 @@ interface AccountSyncInput {
   counters: RunCounters;
   spend: Spend;
   providerInstitutionId: string;
+  /** Takes the write of the fetched transactions, to run it while the next account is fetched. */
+  defer?: (store: () => Promise<void>) => void;
 }
 
 interface AccountSyncOutcome {
@@ -683,38 +711,42 @@ async function syncAccount(
     counters.rowsFetched += fetched.booked.length + fetched.pending.length;
     checkpoint("fetched");
     const fetchedAt = clock();
-    await db.$transaction(
-      async (tx) => {
-        await raw.saveTransactions(tx, providerAccountId, fetched);
-        checkpoint("raw-written");
-        const window = { from, to: today };
-        const ids = [...fetched.booked, ...fetched.pending].map((t) => t.providerTransactionId);
-        const existing = await loadExistingTransactions(tx, account.id, window, ids);
-        const changeset = planTransactionChanges({
-          accountId: account.id,
-          window,
-          fetched: { booked: fetched.booked, pending: fetched.pending },
-          existing,
-        });
-        await applyTransactionChangeset(tx, changeset, existing, fetchedAt);
-        counters.rowsInserted += changeset.counts.inserted;
-        counters.rowsUpdated += changeset.counts.updated;
-        counters.rowsUnchanged += changeset.counts.unchanged;
-        counters.rowsQuarantined += fetched.quarantined.length;
-        await saveQuarantined(tx, account.id, fetched.quarantined, fetchedAt);
-        checkpoint("core-written");
-        // The watermark moves with the rows it vouches for, in the same commit.
-        const through =
-          account.transactionsSyncedThrough && account.transactionsSyncedThrough > today
-            ? account.transactionsSyncedThrough
-            : today;
-        await tx.account.update({
-          where: { id: account.id },
-          data: { transactionsSyncedThrough: through, transactionsFetchedAt: fetchedAt },
-        });
-      },
-      { timeout: ACCOUNT_TRANSACTION_TIMEOUT_MS, maxWait: 60_000 },
-    );
+    const store = async () => {
+      await db.$transaction(
+        async (tx) => {
+          await raw.saveTransactions(tx, providerAccountId, fetched);
+          checkpoint("raw-written");
+          const window = { from, to: today };
+          const ids = [...fetched.booked, ...fetched.pending].map((t) => t.providerTransactionId);
+          const existing = await loadExistingTransactions(tx, account.id, window, ids);
+          const changeset = planTransactionChanges({
+            accountId: account.id,
+            window,
+            fetched: { booked: fetched.booked, pending: fetched.pending },
+            existing,
+          });
+          await applyTransactionChangeset(tx, changeset, existing, fetchedAt);
+          counters.rowsInserted += changeset.counts.inserted;
+          counters.rowsUpdated += changeset.counts.updated;
+          counters.rowsUnchanged += changeset.counts.unchanged;
+          counters.rowsQuarantined += fetched.quarantined.length;
+          await saveQuarantined(tx, account.id, fetched.quarantined, fetchedAt);
+          checkpoint("core-written");
+          // The watermark moves with the rows it vouches for, in the same commit.
+          const through =
+            account.transactionsSyncedThrough && account.transactionsSyncedThrough > today
+              ? account.transactionsSyncedThrough
+              : today;
+          await tx.account.update({
+            where: { id: account.id },
+            data: { transactionsSyncedThrough: through, transactionsFetchedAt: fetchedAt },
+          });
+        },
+        { timeout: ACCOUNT_TRANSACTION_TIMEOUT_MS, maxWait: 60_000 },
+      );
+    };
+    if (input.defer) input.defer(store);
+    else await store();
   });
   return finishAccount(db, account, lastError, outcome);
 }
