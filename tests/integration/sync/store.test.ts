@@ -168,6 +168,27 @@ describe("gocardless raw store", () => {
     ).toBe(0);
   });
 
+  it("keeps one raw balance per type and day, dating undated figures by the fetch", async () => {
+    const { db } = database;
+    const figure = (amount: string, referenceDate?: Date): ProviderBalance => ({
+      kind: BalanceKind.BOOKED,
+      providerType: "interimBooked",
+      amount: new Decimal(amount),
+      currency: "GBP",
+      referenceDate,
+      raw: { balanceAmount: { amount, currency: "GBP" }, balanceType: "interimBooked" },
+    });
+    const save = (figures: ProviderBalance[]) =>
+      gocardlessRawStore.saveBalances(db, "acc-raw", figures, DAY);
+    expect(await save([figure("1.00"), figure("2.00", DAY)])).toBe(1);
+    expect(await save([figure("2.00")])).toBe(0);
+    expect(await save([])).toBe(0);
+    const rows = await db.gcBalance.findMany({ where: { accountId: "acc-raw" } });
+    expect(rows.map((r) => [r.referenceDate.toISOString(), r.amount.toFixed()])).toEqual([
+      [DAY.toISOString(), "2"],
+    ]);
+  });
+
   it("keeps the latest rate-limit figures per account and scope", async () => {
     const { db } = database;
     await gocardlessRawStore.saveRateLimits(db, []);
