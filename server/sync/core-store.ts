@@ -145,6 +145,21 @@ const RECORD_COLUMNS = `provider_transaction_id text, id_source text, status tex
   description text, counterparty_name text, counterparty_iban text, mcc text, fingerprint text,
   replaces_pending_id uuid, payload_hash text`;
 
+/**
+ * Rows per bulk statement: an account's history goes in several statements (in its one
+ * transaction), so no parameter grows to hundreds of megabytes in memory.
+ */
+const BULK_CHUNK_ROWS = 5_000;
+
+/** Splits bulk rows into statements of {@link BULK_CHUNK_ROWS}. */
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < rows.length; start += BULK_CHUNK_ROWS) {
+    out.push(rows.slice(start, start + BULK_CHUNK_ROWS));
+  }
+  return out;
+}
+
 /** Rows written by {@link applyTransactionChangeset}. */
 export interface AppliedChangeset {
   inserted: number;
@@ -195,8 +210,9 @@ export async function applyTransactionChangeset(
       });
     }
     const rows = [...merged].map(([id, m]) => ({ id, ...rowOf(m.values, m.replacesPendingId) }));
-    applied.updated = await db.$executeRawUnsafe(
-      `UPDATE core.transaction AS t SET
+    for (const chunk of chunks(rows)) {
+      applied.updated += await db.$executeRawUnsafe(
+        `UPDATE core.transaction AS t SET
          provider_transaction_id = x.provider_transaction_id,
          id_source = x.id_source::core.transaction_id_source,
          status = x.status::core.transaction_status, date = x.date,
@@ -207,16 +223,18 @@ export async function applyTransactionChangeset(
          payload_hash = x.payload_hash, updated_at = $3::timestamptz
        FROM json_to_recordset($2::json) AS x(id uuid, ${RECORD_COLUMNS})
        WHERE t.id = x.id AND t.account_id = $1::uuid AND t.payload_hash IS DISTINCT FROM x.payload_hash`,
-      accountId,
-      JSON.stringify(rows),
-      now.toISOString(),
-    );
+        accountId,
+        JSON.stringify(chunk),
+        now.toISOString(),
+      );
+    }
   }
 
   if (changeset.inserts.length > 0) {
     const rows = changeset.inserts.map((insert) => rowOf(insert.values, insert.replacesPendingId));
-    applied.inserted = await db.$executeRawUnsafe(
-      `INSERT INTO core.transaction
+    for (const chunk of chunks(rows)) {
+      applied.inserted += await db.$executeRawUnsafe(
+        `INSERT INTO core.transaction
          (account_id, provider_transaction_id, id_source, status, date, booking_date, value_date,
           booked_at, amount, currency, description, counterparty_name, counterparty_iban, mcc,
           fingerprint, replaces_pending_id, payload_hash, created_at, updated_at)
@@ -225,10 +243,11 @@ export async function applyTransactionChangeset(
          x.amount, x.currency, x.description, x.counterparty_name, x.counterparty_iban, x.mcc,
          x.fingerprint, x.replaces_pending_id, x.payload_hash, $3::timestamptz, $3::timestamptz
        FROM json_to_recordset($2::json) AS x(${RECORD_COLUMNS})`,
-      accountId,
-      JSON.stringify(rows),
-      now.toISOString(),
-    );
+        accountId,
+        JSON.stringify(chunk),
+        now.toISOString(),
+      );
+    }
   }
 
   if (changeset.supersede.length > 0) {

@@ -19,6 +19,12 @@ import type {
 import type { RawStore } from "@/server/sync/raw-store";
 import { accountMetadataSchema, agreementSchema, requisitionSchema } from "./api/schemas";
 
+/**
+ * Rows per bulk statement: one account's history goes in several statements (in its one
+ * transaction), so no parameter grows to hundreds of megabytes in memory.
+ */
+const BULK_CHUNK_ROWS = 5_000;
+
 /** md5 (hex) of a payload's JSON text: what `payload_hash` holds. Not a security measure. */
 export function payloadHash(payload: unknown): string {
   return createHash("md5")
@@ -276,8 +282,23 @@ async function saveTransactions(
   const changed = rows.filter(
     (row) => !known.has(`${row.status} ${row.resolved_id} ${row.payload_hash}`),
   );
-  if (changed.length === 0) return 0;
   // The payload travels as text inside the JSON document and becomes jsonb once, in SQL.
+  let written = 0;
+  for (let start = 0; start < changed.length; start += BULK_CHUNK_ROWS) {
+    written += await insertTransactionRows(
+      db,
+      providerAccountId,
+      changed.slice(start, start + BULK_CHUNK_ROWS),
+    );
+  }
+  return written;
+}
+
+function insertTransactionRows(
+  db: Db,
+  providerAccountId: string,
+  rows: readonly RawTransactionRow[],
+): Promise<number> {
   return db.$executeRawUnsafe(
     `INSERT INTO gocardless.transaction
        (account_id, status, transaction_id, internal_transaction_id, resolved_id, booking_date,
@@ -296,7 +317,7 @@ async function saveTransactions(
        payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
      WHERE gocardless.transaction.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
     providerAccountId,
-    JSON.stringify(changed),
+    JSON.stringify(rows),
   );
 }
 

@@ -189,6 +189,62 @@ describe("gocardless raw store", () => {
     ]);
   });
 
+  it("writes a history larger than one bulk statement completely, once", async () => {
+    const { db } = database;
+    const booked = Array.from({ length: 12_345 }, (_, i): ProviderTransaction => ({
+      providerTransactionId: `B${i}`,
+      idSource: "bank",
+      status: TransactionStatus.BOOKED,
+      date: DAY,
+      amount: new Decimal(`-${i}.01`),
+      currency: "GBP",
+      fingerprint: "f",
+      raw: { transactionId: `B${i}` },
+    }));
+    const fetched = { booked, pending: [], quarantined: [] };
+    expect(await gocardlessRawStore.saveTransactions(db, "acc-big", fetched)).toBe(12_345);
+    expect(await gocardlessRawStore.saveTransactions(db, "acc-big", fetched)).toBe(0);
+    expect(await db.gcTransaction.count({ where: { accountId: "acc-big" } })).toBe(12_345);
+
+    const inserts = booked.slice(0, 6_001).map((tx, i) => ({
+      ref: `i${i}`,
+      values: {
+        ...tx,
+        bookingDate: null,
+        valueDate: null,
+        bookedAt: null,
+        description: null,
+        counterpartyName: null,
+        counterpartyIban: null,
+        mcc: null,
+      },
+      replacesPendingId: null,
+      source: tx,
+    }));
+    const applied = await applyTransactionChangeset(
+      db,
+      {
+        accountId,
+        inserts,
+        updates: [],
+        supersede: [],
+        deletes: [],
+        counts: {
+          fetched: 6_001,
+          inserted: 6_001,
+          updated: 0,
+          unchanged: 0,
+          superseded: 0,
+          deleted: 0,
+        },
+      },
+      [],
+      NOW,
+    );
+    expect(applied.inserted).toBe(6_001);
+    expect(await db.transaction.count({ where: { accountId } })).toBe(6_001);
+  });
+
   it("keeps the latest rate-limit figures per account and scope", async () => {
     const { db } = database;
     await gocardlessRawStore.saveRateLimits(db, []);
