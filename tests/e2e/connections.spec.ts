@@ -153,3 +153,20 @@ test("an expired consent shows Expired with Renew; Renew keeps the same accounts
   const id = CONNECTION_URL.exec(page.url())?.[1];
   expect(`/connections/${id}`).toBe(connectionPath);
 });
+
+test("the sync after the renewal adds no transaction (history kept) and the accounts show balances", async ({
+  page,
+}) => {
+  // Needs the background worker and the sync engine; the renewal above queued a sync too.
+  await signIn(page, connectionPath);
+  // The renewal's sync is the last one: the renewed consent reads the same history into the same
+  // accounts, so it adds nothing (a re-link that lost the accounts would add everything again).
+  await expect(page.getByText(/^Last sync succeeded at .*: 0 new transactions\.$/)).toBeVisible({
+    timeout: 45_000,
+  });
+  const balances = page
+    .getByRole("list", { name: "Accounts of this connection" })
+    .getByRole("listitem")
+    .getByText(/€/);
+  await expect(balances).toHaveCount(2);
+});

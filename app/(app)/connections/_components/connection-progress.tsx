@@ -7,12 +7,21 @@ import styles from "../connections.module.css";
 
 const POLL_MS = 2_000;
 
-/** Still worth polling: the bank has not answered, or the first sync has not finished. */
+/**
+ * The sync queued when the consent was granted (or renewed) has not started yet: no run, or only
+ * runs from before that moment.
+ */
+function awaitingSync(connection: ConnectionSummary): boolean {
+  const run = connection.lastSync;
+  return !run || (connection.linkedAt !== null && run.queuedAt < connection.linkedAt);
+}
+
+/** Still worth polling: the bank has not answered, or the sync after linking has not finished. */
 function inProgress(connection: ConnectionSummary): boolean {
   if (connection.status === "PENDING") return true;
   if (connection.status !== "LINKED") return false;
   const run = connection.lastSync;
-  return !run || run.status === "QUEUED" || run.status === "RUNNING";
+  return awaitingSync(connection) || run?.status === "QUEUED" || run?.status === "RUNNING";
 }
 
 function formatBalance(amount: string | null, currency: string): string {
@@ -38,8 +47,8 @@ export function ConnectionProgress({ initial }: { initial: ConnectionSummary }) 
       <h2 id="sync-progress">Accounts</h2>
       {connection.status === "PENDING" ? (
         <p role="status">Waiting for the bank to confirm the consent…</p>
-      ) : connection.status === "LINKED" && !run ? (
-        <p role="status">First sync queued…</p>
+      ) : connection.status === "LINKED" && awaitingSync(connection) ? (
+        <p role="status">{run ? "Sync queued…" : "First sync queued…"}</p>
       ) : run && (run.status === "QUEUED" || run.status === "RUNNING") ? (
         <div role="status">
           <p>
