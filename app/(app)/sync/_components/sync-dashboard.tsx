@@ -2,14 +2,21 @@
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { QuarantinedRow, SyncRunSummary, SyncTarget } from "@/server/jobs/sync-runs";
 import { useTRPC } from "../../../_trpc/react";
 import styles from "../sync.module.css";
 
 /** How often the page refreshes while a sync is waiting or running. */
 const LIVE_POLL_MS = 2_000;
+/**
+ * Otherwise, how often it looks for runs started elsewhere (the schedule, a link just completed:
+ * a queued sync has no run until the worker takes it up). Only while the tab is visible.
+ */
+const IDLE_POLL_MS = 10_000;
 const PAGE_SIZE = 20;
+/** After "Sync now", how long the page keeps polling for the run the worker is about to start. */
+const AFTER_QUEUING_MS = 30_000;
 
 const isActive = (run: SyncRunSummary) => run.status === "QUEUED" || run.status === "RUNNING";
 
@@ -45,7 +52,7 @@ function Failed({ what, retry }: { what: string; retry: () => void }) {
   );
 }
 
-function SyncNowButton({ target }: { target: SyncTarget }) {
+function SyncNowButton({ target, onQueued }: { target: SyncTarget; onQueued: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [said, setSaid] = useState<string | null>(null);
@@ -53,6 +60,7 @@ function SyncNowButton({ target }: { target: SyncTarget }) {
     trpc.sync.syncNow.mutationOptions({
       onSuccess: async (result) => {
         setSaid(result.message);
+        if (result.queued) onQueued();
         await queryClient.invalidateQueries({ queryKey: trpc.sync.pathKey() });
       },
       onError: (error) => setSaid(error.message),
@@ -89,7 +97,7 @@ function SyncNowButton({ target }: { target: SyncTarget }) {
   );
 }
 
-function Targets({ targets }: { targets: SyncTarget[] }) {
+function Targets({ targets, onQueued }: { targets: SyncTarget[]; onQueued: () => void }) {
   return (
     <ul className={`${styles.list} ${styles.panel}`} aria-label="Banks">
       {targets.map((target) => (
@@ -101,7 +109,7 @@ function Targets({ targets }: { targets: SyncTarget[] }) {
               {target.lastSyncedAt ? formatTime(target.lastSyncedAt) : "never"}
             </div>
           </div>
-          <SyncNowButton target={target} />
+          <SyncNowButton target={target} onQueued={onQueued} />
         </li>
       ))}
     </ul>
@@ -193,24 +201,43 @@ function Quarantine({ rows }: { rows: QuarantinedRow[] }) {
 /** The Sync page: banks with "Sync now", the run journal (live while a run is active), rows set aside. */
 export function SyncDashboard() {
   const trpc = useTRPC();
+  // The worker starts a queued sync within seconds; until its run shows, keep looking.
+  const [queuings, setQueuings] = useState(0);
+  const [awaiting, setAwaiting] = useState(false);
+  useEffect(() => {
+    if (queuings === 0) return;
+    const timer = setTimeout(() => setAwaiting(false), AFTER_QUEUING_MS);
+    return () => clearTimeout(timer);
+  }, [queuings]);
   const runs = useInfiniteQuery(
     trpc.sync.runs.list.infiniteQueryOptions(
       { limit: PAGE_SIZE },
       {
         getNextPageParam: (page) => page.nextCursor ?? undefined,
         refetchInterval: (query) =>
-          query.state.data?.pages.some((page) => page.items.some(isActive)) ? LIVE_POLL_MS : false,
+          awaiting || query.state.data?.pages.some((page) => page.items.some(isActive))
+            ? LIVE_POLL_MS
+            : IDLE_POLL_MS,
       },
     ),
   );
   const anyActive = runs.data?.pages.some((page) => page.items.some(isActive)) ?? false;
   const targets = useQuery({
     ...trpc.sync.targets.queryOptions(),
-    refetchInterval: anyActive ? LIVE_POLL_MS : false,
+    refetchInterval: anyActive || awaiting ? LIVE_POLL_MS : IDLE_POLL_MS,
   });
   const quarantine = useQuery(trpc.sync.quarantine.list.queryOptions({ limit: 50 }));
 
   const allRuns = runs.data?.pages.flatMap((page) => page.items) ?? [];
+  // When a run starts or ends, the banks' state (Sync now, last synced) and the rows set aside
+  // change with it: read them again.
+  const queryClient = useQueryClient();
+  const runStates = allRuns.map((run) => `${run.id}:${run.status}`).join();
+  useEffect(() => {
+    if (!runStates) return;
+    void queryClient.invalidateQueries({ queryKey: trpc.sync.targets.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.sync.quarantine.list.queryKey() });
+  }, [runStates, queryClient, trpc]);
   const noBanks = targets.data?.length === 0;
 
   if (noBanks && runs.data && allRuns.length === 0) {
@@ -238,7 +265,13 @@ export function SyncDashboard() {
             No bank is linked. <Link href="/connections">Link a bank on Connections</Link>.
           </p>
         ) : (
-          <Targets targets={targets.data} />
+          <Targets
+            targets={targets.data}
+            onQueued={() => {
+              setAwaiting(true);
+              setQueuings((count) => count + 1);
+            }}
+          />
         )}
       </section>
 

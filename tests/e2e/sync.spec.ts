@@ -1,0 +1,61 @@
+import { expect, type Page, test } from "@playwright/test";
+import { signIn } from "./helpers/session";
+
+// The Sync page in a real browser, with the worker that `npm start` runs beside the app: a bank
+// linked through the sandbox's consent page is synced in the background, the run appears with
+// its counts, and Sync now queues another one.
+test.describe.configure({ mode: "serial" });
+
+/** Links Sandbox Finance through the Connections page and the sandbox's consent page. */
+async function linkSandboxFinance(page: Page): Promise<string> {
+  await page.goto("/connections");
+  await page.getByLabel("Bank name").fill("sandbox fin");
+  const bank = page
+    .getByRole("list", { name: "Banks" })
+    .getByRole("listitem")
+    .filter({ hasText: "Sandbox Finance" });
+  await bank.getByRole("button", { name: "Link" }).click();
+  await expect(page).toHaveURL(/\/sandbox-bank\/consent\//);
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page).toHaveURL(/\/connections\/[0-9a-f-]{36}\?linked=1$/);
+  return new URL(page.url()).pathname.split("/").pop()!;
+}
+
+/** The newest run of the Sync page. */
+function newestRun(page: Page) {
+  return page.getByRole("list", { name: "Sync runs" }).getByRole("listitem").first();
+}
+
+test("a linked bank's first sync is listed with its counts, and Sync now queues another", async ({
+  page,
+}) => {
+  await signIn(page, "/connections");
+  await linkSandboxFinance(page);
+
+  await page.goto("/sync");
+  await expect(page.getByRole("heading", { level: 1, name: "Sync" })).toBeVisible();
+  // The worker picks the first sync up within seconds; the page follows it live.
+  const run = newestRun(page);
+  await expect(run.locator("[data-status]")).toHaveText("SUCCEEDED", { timeout: 45_000 });
+  await expect(run).toContainText("Sandbox Finance");
+  const counts = run.getByRole("definition");
+  const fetched = Number(await run.locator("dt:text-is('fetched') + dd").innerText());
+  const inserted = Number(await run.locator("dt:text-is('new') + dd").innerText());
+  expect(fetched).toBeGreaterThan(0);
+  expect(inserted).toBe(fetched);
+  await expect(counts.first()).toBeVisible();
+  await expect(run).toContainText(/calls\d+ \(.*transactions \d/);
+
+  // One successful transactions call of four is used: Sync now is open and queues a sync.
+  const banks = page.getByRole("list", { name: "Banks" }).getByRole("listitem");
+  const target = banks.filter({ hasText: "Sandbox Finance" }).filter({
+    has: page.getByRole("button", { name: "Sync now", disabled: false }),
+  });
+  await target.first().getByRole("button", { name: "Sync now" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Sync queued." })).toBeVisible();
+  const runs = page.getByRole("list", { name: "Sync runs" }).getByRole("listitem");
+  await expect(async () => {
+    const statuses = await runs.locator("[data-status]").allInnerTexts();
+    expect(statuses.filter((status) => status === "SUCCEEDED").length).toBeGreaterThanOrEqual(2);
+  }).toPass({ timeout: 45_000 });
+});
