@@ -1,6 +1,7 @@
 import type { PgBoss } from "pg-boss";
 import { ConnectionStatus } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
+import { failExpiredRuns } from "@/server/sync/journal";
 import { sendConnectionSync, type SyncKind } from "./queue";
 
 /**
@@ -45,6 +46,8 @@ export async function enqueueDueSyncs(
   return queued;
 }
 
+export { LEASE_EXPIRED_MESSAGE } from "@/server/sync/journal";
+
 /** A sync run the reaper ended. */
 export interface ReapedRun {
   runId: string;
@@ -53,18 +56,10 @@ export interface ReapedRun {
   requeued: boolean;
 }
 
-/** Shown on the Sync page for a run whose worker vanished. */
-export const LEASE_EXPIRED_MESSAGE =
-  "The sync stopped without finishing (its worker crashed or was stopped); it has been queued again.";
-
-/** How long a RUNNING row without any lease may stay before it counts as abandoned. */
-const UNLEASED_GRACE_MS = HOUR_MS;
-
 /**
- * Marks every RUNNING sync run whose lease has expired FAILED (error code `lease_expired`, with a
- * plain message) and queues a new attempt of the same kind for its connection. The engine renews
- * the lease while it works, so only a run whose process died is caught. Idempotent: the update
- * only takes rows still RUNNING, so two reapers never requeue the same run twice.
+ * Ends the runs whose worker died ({@link failExpiredRuns}: FAILED, `lease_expired`, a plain
+ * message) and queues a new attempt of the same kind for each one's connection. Two reapers never
+ * requeue the same run twice: each run is ended, and returned, once.
  */
 export async function reapExpiredRuns(
   db: Db,
@@ -72,25 +67,7 @@ export async function reapExpiredRuns(
   options: { now?: Date } = {},
 ): Promise<ReapedRun[]> {
   const now = options.now ?? new Date();
-  const expired = await db.syncRun.updateManyAndReturn({
-    where: {
-      status: "RUNNING",
-      OR: [
-        { leaseExpiresAt: { lt: now } },
-        {
-          leaseExpiresAt: null,
-          startedAt: { lt: new Date(now.getTime() - UNLEASED_GRACE_MS) },
-        },
-      ],
-    },
-    data: {
-      status: "FAILED",
-      finishedAt: now,
-      errorCode: "lease_expired",
-      errorMessage: LEASE_EXPIRED_MESSAGE,
-    },
-    select: { id: true, connectionId: true, kind: true, fromDate: true },
-  });
+  const expired = await failExpiredRuns(db, now);
   const reaped: ReapedRun[] = [];
   for (const run of expired) {
     let requeued = false;

@@ -143,19 +143,44 @@ export async function finishRun(
   });
 }
 
+/** Shown on the Sync page for a run whose worker vanished. */
+export const LEASE_EXPIRED_MESSAGE =
+  "The sync stopped without finishing (its worker crashed or was stopped); it has been queued again.";
+
+/** How long a RUNNING row without any lease may stay before it counts as abandoned. */
+const UNLEASED_GRACE_MS = 60 * 60_000;
+
+/** A run {@link failExpiredRuns} ended, with what it takes to try it again. */
+export interface ExpiredRun {
+  id: string;
+  connectionId: string | null;
+  kind: SyncRunKind;
+  fromDate: Date | null;
+}
+
 /**
- * Marks RUNNING runs whose lease expired as FAILED (their worker died) and returns their ids, so
- * the jobs layer can retry them. Safe to call from several workers at once.
+ * Marks RUNNING runs whose lease expired (their worker died), or that never had a lease and
+ * started over an hour ago, as FAILED with error code `lease_expired` and a plain message, and
+ * returns them so the jobs layer can queue them again. The engine renews the lease while it works,
+ * so only a run whose process died is caught. Safe to call from several workers at once: the
+ * update only takes rows still RUNNING, so a run is ended (and returned) once.
  */
-export async function failExpiredRuns(db: Db, now: Date): Promise<string[]> {
-  const rows = await db.$queryRawUnsafe<{ id: string }[]>(
-    `UPDATE core.sync_run
-     SET status = 'FAILED', finished_at = $1::timestamptz, lease_expires_at = NULL,
-         error_code = 'lease_expired',
-         error_message = 'The sync stopped unexpectedly (its worker stopped answering); it is retried.'
-     WHERE status = 'RUNNING' AND lease_expires_at < $1::timestamptz
-     RETURNING id::text`,
-    now.toISOString(),
-  );
-  return rows.map((row) => row.id);
+export async function failExpiredRuns(db: Db, now: Date): Promise<ExpiredRun[]> {
+  return db.syncRun.updateManyAndReturn({
+    where: {
+      status: SyncRunStatus.RUNNING,
+      OR: [
+        { leaseExpiresAt: { lt: now } },
+        { leaseExpiresAt: null, startedAt: { lt: new Date(now.getTime() - UNLEASED_GRACE_MS) } },
+      ],
+    },
+    data: {
+      status: SyncRunStatus.FAILED,
+      finishedAt: now,
+      leaseExpiresAt: null,
+      errorCode: "lease_expired",
+      errorMessage: LEASE_EXPIRED_MESSAGE,
+    },
+    select: { id: true, connectionId: true, kind: true, fromDate: true },
+  });
 }

@@ -144,7 +144,7 @@ describe("two syncs a day apart", () => {
         leaseExpiresAt: new Date(now.getTime() + DAY_MS),
       },
     });
-    expect(await failExpiredRuns(db, now)).toEqual([stale.id]);
+    expect((await failExpiredRuns(db, now)).map((run) => run.id)).toEqual([stale.id]);
     expect(await db.syncRun.findUniqueOrThrow({ where: { id: stale.id } })).toMatchObject({
       status: SyncRunStatus.FAILED,
       errorCode: "lease_expired",
