@@ -6,8 +6,8 @@ import {
   type Prisma,
 } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
-import { GOCARDLESS_QUOTA, syncAvailability } from "@/server/sync/quota";
-import { rawStoreFor } from "@/server/sync/raw-store";
+import { ACCOUNT_FETCH_TIMES_SELECT, accountsSyncAvailability } from "@/server/sync/availability";
+import { GOCARDLESS_QUOTA } from "@/server/sync/quota";
 
 /**
  * What the Sync page reads: the sync journal (core.sync_run), rows set aside (quarantine), and
@@ -273,14 +273,7 @@ export async function listSyncTargets(
       status: true,
       lastSyncedAt: true,
       institution: { select: { name: true } },
-      accounts: {
-        select: {
-          providerAccountId: true,
-          detailsFetchedAt: true,
-          balancesFetchedAt: true,
-          transactionsFetchedAt: true,
-        },
-      },
+      accounts: { select: ACCOUNT_FETCH_TIMES_SELECT },
       syncRuns: {
         where: { status: { in: [SyncRunStatus.QUEUED, SyncRunStatus.RUNNING] } },
         orderBy: { queuedAt: "desc" },
@@ -307,19 +300,13 @@ export async function listSyncTargets(
       targets.push({ ...base, canSync: false, reason: "A sync is in progress.", freesAt: null });
       continue;
     }
-    const accounts = connection.accounts.map((account) => ({
-      providerAccountId: account.providerAccountId,
-      lastFetchedAt: {
-        details: account.detailsFetchedAt,
-        balances: account.balancesFetchedAt,
-        transactions: account.transactionsFetchedAt,
-      },
-    }));
-    const snapshots = await rawStoreFor(connection.provider).loadRateLimits(
+    const availability = await accountsSyncAvailability(
       db,
-      accounts.map((account) => account.providerAccountId),
+      connection.provider,
+      connection.accounts,
+      now,
+      GOCARDLESS_QUOTA,
     );
-    const availability = syncAvailability(GOCARDLESS_QUOTA, accounts, snapshots, now);
     targets.push({
       ...base,
       canSync: availability.available,

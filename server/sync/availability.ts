@@ -2,6 +2,7 @@
  * Whether "Sync now" can fetch anything for a connection, read from the stored rate-limit
  * snapshots and the accounts' fetch times (no provider call).
  */
+import type { Provider } from "@/generated/prisma/enums";
 import type { Db } from "@/server/db/client";
 import {
   GOCARDLESS_QUOTA,
@@ -25,18 +26,41 @@ export async function connectionSyncAvailability(
     where: { id: connectionId },
     select: {
       provider: true,
-      accounts: {
-        select: {
-          providerAccountId: true,
-          detailsFetchedAt: true,
-          balancesFetchedAt: true,
-          transactionsFetchedAt: true,
-        },
-      },
+      accounts: { select: ACCOUNT_FETCH_TIMES_SELECT },
     },
   });
   if (!connection) return { available: true };
-  const accounts = connection.accounts.map((account) => ({
+  return accountsSyncAvailability(db, connection.provider, connection.accounts, now, policy);
+}
+
+/** What {@link accountsSyncAvailability} needs of each account (the core account's columns). */
+export const ACCOUNT_FETCH_TIMES_SELECT = {
+  providerAccountId: true,
+  detailsFetchedAt: true,
+  balancesFetchedAt: true,
+  transactionsFetchedAt: true,
+} as const;
+
+/** An account's provider id and when each quota scope was last fetched. */
+export interface AccountFetchTimes {
+  providerAccountId: string;
+  detailsFetchedAt: Date | null;
+  balancesFetchedAt: Date | null;
+  transactionsFetchedAt: Date | null;
+}
+
+/**
+ * The quota state of some accounts of one provider: their stored rate-limit snapshots and fetch
+ * times, read through the provider's raw store (no provider call).
+ */
+export async function accountsSyncAvailability(
+  db: Db,
+  provider: Provider,
+  accounts: AccountFetchTimes[],
+  now: Date,
+  policy: QuotaPolicy,
+): Promise<SyncAvailability> {
+  const planned = accounts.map((account) => ({
     providerAccountId: account.providerAccountId,
     lastFetchedAt: {
       details: account.detailsFetchedAt,
@@ -44,9 +68,9 @@ export async function connectionSyncAvailability(
       transactions: account.transactionsFetchedAt,
     },
   }));
-  const snapshots = await rawStoreFor(connection.provider).loadRateLimits(
+  const snapshots = await rawStoreFor(provider).loadRateLimits(
     db,
-    accounts.map((a) => a.providerAccountId),
+    planned.map((account) => account.providerAccountId),
   );
-  return syncAvailability(policy, accounts, snapshots, now);
+  return syncAvailability(policy, planned, snapshots, now);
 }
