@@ -17,6 +17,7 @@ import {
   ConnectionStatus,
   SyncRunKind,
   SyncRunStatus,
+  TransactionStatus,
 } from "@/generated/prisma/enums";
 import type { PrismaClient } from "@/server/db/client";
 import {
@@ -51,6 +52,36 @@ const DAY_MS = 86_400_000;
 
 /** Days re-fetched before the watermark on every incremental sync (banks back-date rows). */
 export const OVERLAP_DAYS = 10;
+
+/**
+ * How far back an incremental fetch may reach to see a still-live pending row again (card holds
+ * at hotels or car hire last two to four weeks; older "pending" rows are not worth the history).
+ */
+export const PENDING_LOOKBACK_DAYS = 45;
+
+/**
+ * The first day to ask the provider for. A backfill starts where asked; a first sync asks for
+ * everything (undefined: the consent's full history); later syncs start at the watermark minus
+ * {@link OVERLAP_DAYS} (banks back-date rows), or earlier when a live pending row is older, so a
+ * released hold is seen to be gone (the bank lists only rows dated inside the range), but never
+ * more than {@link PENDING_LOOKBACK_DAYS} before today.
+ */
+export function transactionsFetchStart(input: {
+  kind: SyncRunKind;
+  backfillFrom?: Date;
+  watermark: Date | null;
+  oldestLivePending: Date | null;
+  today: Date;
+}): Date | undefined {
+  if (input.kind === SyncRunKind.BACKFILL) return input.backfillFrom && utcDay(input.backfillFrom);
+  if (!input.watermark) return undefined;
+  const overlap = input.watermark.getTime() - OVERLAP_DAYS * DAY_MS;
+  const floor = input.today.getTime() - PENDING_LOOKBACK_DAYS * DAY_MS;
+  const pending = input.oldestLivePending
+    ? Math.max(input.oldestLivePending.getTime(), floor)
+    : overlap;
+  return new Date(Math.min(overlap, pending));
+}
 
 /** Lease of a running sync; renewed every quarter of it while the run works. */
 export const SYNC_LEASE_MS = 2 * 60_000;
@@ -695,12 +726,17 @@ async function syncAccount(
 
   await step("transactions", async () => {
     const today = utcDay(clock());
-    const from =
-      input.kind === SyncRunKind.BACKFILL
-        ? input.from && utcDay(input.from)
-        : account.transactionsSyncedThrough
-          ? new Date(account.transactionsSyncedThrough.getTime() - OVERLAP_DAYS * DAY_MS)
-          : undefined;
+    const oldestLivePending = await db.transaction.aggregate({
+      where: { accountId: account.id, status: TransactionStatus.PENDING, supersededAt: null },
+      _min: { date: true },
+    });
+    const from = transactionsFetchStart({
+      kind: input.kind,
+      backfillFrom: input.from,
+      watermark: account.transactionsSyncedThrough,
+      oldestLivePending: oldestLivePending._min.date,
+      today,
+    });
     const result = await provider.getTransactions(
       providerAccountId,
       { from },
@@ -716,7 +752,9 @@ async function syncAccount(
         async (tx) => {
           await raw.saveTransactions(tx, providerAccountId, fetched);
           checkpoint("raw-written");
-          const window = { from, to: today };
+          // Open-ended like the request itself: a released hold with a future value date must
+          // still count as gone.
+          const window = { from };
           const ids = [...fetched.booked, ...fetched.pending].map((t) => t.providerTransactionId);
           const existing = await loadExistingTransactions(tx, account.id, window, ids);
           const changeset = planTransactionChanges({
