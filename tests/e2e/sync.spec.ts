@@ -21,21 +21,24 @@ async function linkSandboxFinance(page: Page): Promise<string> {
   return new URL(page.url()).pathname.split("/").pop()!;
 }
 
-/** The newest run of the Sync page. */
-function newestRun(page: Page) {
-  return page.getByRole("list", { name: "Sync runs" }).getByRole("listitem").first();
+/** The newest run of one connection on the Sync page (earlier specs may have linked the same bank). */
+function newestRun(page: Page, connectionId: string) {
+  return page
+    .getByRole("list", { name: "Sync runs" })
+    .locator(`li[data-connection-id="${connectionId}"]`)
+    .first();
 }
 
 test("a linked bank's first sync is listed with its counts, and Sync now queues another", async ({
   page,
 }) => {
   await signIn(page, "/connections");
-  await linkSandboxFinance(page);
+  const connectionId = await linkSandboxFinance(page);
 
   await page.goto("/sync");
   await expect(page.getByRole("heading", { level: 1, name: "Sync" })).toBeVisible();
   // The worker picks the first sync up within seconds; the page follows it live.
-  const run = newestRun(page);
+  const run = newestRun(page, connectionId);
   await expect(run.locator("[data-status]")).toHaveText("SUCCEEDED", { timeout: 45_000 });
   await expect(run).toContainText("Sandbox Finance");
   const counts = run.getByRole("definition");
@@ -47,13 +50,14 @@ test("a linked bank's first sync is listed with its counts, and Sync now queues 
   await expect(run).toContainText(/calls\d+ \(.*transactions \d/);
 
   // One successful transactions call of four is used: Sync now is open and queues a sync.
-  const banks = page.getByRole("list", { name: "Banks" }).getByRole("listitem");
-  const target = banks.filter({ hasText: "Sandbox Finance" }).filter({
-    has: page.getByRole("button", { name: "Sync now", disabled: false }),
-  });
-  await target.first().getByRole("button", { name: "Sync now" }).click();
+  const target = page
+    .getByRole("list", { name: "Banks" })
+    .locator(`li[data-connection-id="${connectionId}"]`);
+  await target.getByRole("button", { name: "Sync now", disabled: false }).click();
   await expect(page.getByRole("status").filter({ hasText: "Sync queued." })).toBeVisible();
-  const runs = page.getByRole("list", { name: "Sync runs" }).getByRole("listitem");
+  const runs = page
+    .getByRole("list", { name: "Sync runs" })
+    .locator(`li[data-connection-id="${connectionId}"]`);
   await expect(async () => {
     const statuses = await runs.locator("[data-status]").allInnerTexts();
     expect(statuses.filter((status) => status === "SUCCEEDED").length).toBeGreaterThanOrEqual(2);

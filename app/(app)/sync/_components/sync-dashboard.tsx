@@ -101,7 +101,11 @@ function Targets({ targets, onQueued }: { targets: SyncTarget[]; onQueued: () =>
   return (
     <ul className={`${styles.list} ${styles.panel}`} aria-label="Banks">
       {targets.map((target) => (
-        <li key={target.connectionId} className={styles.row}>
+        <li
+          key={target.connectionId}
+          className={styles.row}
+          data-connection-id={target.connectionId}
+        >
           <div>
             <strong>{target.institutionName}</strong>
             <div className={styles.meta}>
@@ -143,7 +147,11 @@ function Counts({ run }: { run: SyncRunSummary }) {
 function Run({ run }: { run: SyncRunSummary }) {
   const duration = formatDuration(run);
   return (
-    <li className={styles.run} data-run-id={run.id}>
+    <li
+      className={styles.run}
+      data-run-id={run.id}
+      data-connection-id={run.connectionId ?? undefined}
+    >
       <div className={styles.runHead}>
         <span className={styles.status} data-status={run.status}>
           {run.status}
