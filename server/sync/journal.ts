@@ -51,8 +51,25 @@ export interface BeginRunInput {
 }
 
 /**
+ * Thrown by {@link beginRun} while another run of the same connection holds a live lease: the
+ * worker never runs two at once, but `npm run sync` in another process could start beside it.
+ */
+export class SyncAlreadyRunningError extends Error {
+  constructor(readonly runningRunId: string) {
+    super(
+      "A sync of this bank is already running (in the worker or another `npm run sync`); " +
+        "it is tried again once that one has finished.",
+    );
+    this.name = "SyncAlreadyRunningError";
+  }
+}
+
+/**
  * Marks a run RUNNING with a fresh lease (creating it when no `runId` is given) and returns its id.
- * A retried run (already started before) gets its attempt counted up.
+ * A retried run (already started before) gets its attempt counted up. Refuses with
+ * {@link SyncAlreadyRunningError} while another run of the connection holds a live lease: the
+ * check and the start are one step under a per-connection transaction lock, whatever process
+ * starts the run.
  */
 export async function beginRun(db: Db, input: BeginRunInput): Promise<string> {
   const leaseExpiresAt = new Date(input.now.getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS));
@@ -65,31 +82,44 @@ export async function beginRun(db: Db, input: BeginRunInput): Promise<string> {
     errorCode: null,
     errorMessage: null,
   };
-  if (input.runId) {
-    const existing = await db.syncRun.findUnique({
-      where: { id: input.runId },
-      select: { startedAt: true },
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('finboard.sync-run'), hashtext(${input.connectionId}))`;
+    const other = await tx.syncRun.findFirst({
+      where: {
+        connectionId: input.connectionId,
+        status: SyncRunStatus.RUNNING,
+        leaseExpiresAt: { gt: input.now },
+        ...(input.runId ? { id: { not: input.runId } } : {}),
+      },
+      select: { id: true },
     });
-    if (existing) {
-      await db.syncRun.update({
+    if (other) throw new SyncAlreadyRunningError(other.id);
+    if (input.runId) {
+      const existing = await tx.syncRun.findUnique({
         where: { id: input.runId },
-        data: { ...running, ...(existing.startedAt ? { attempt: { increment: 1 } } : {}) },
+        select: { startedAt: true },
       });
-      return input.runId;
+      if (existing) {
+        await tx.syncRun.update({
+          where: { id: input.runId },
+          data: { ...running, ...(existing.startedAt ? { attempt: { increment: 1 } } : {}) },
+        });
+        return input.runId;
+      }
     }
-  }
-  const run = await db.syncRun.create({
-    data: {
-      ...(input.runId ? { id: input.runId } : {}),
-      kind: input.kind,
-      connectionId: input.connectionId,
-      fromDate: input.fromDate ?? null,
-      queuedAt: input.now,
-      ...running,
-    },
-    select: { id: true },
+    const run = await tx.syncRun.create({
+      data: {
+        ...(input.runId ? { id: input.runId } : {}),
+        kind: input.kind,
+        connectionId: input.connectionId,
+        fromDate: input.fromDate ?? null,
+        queuedAt: input.now,
+        ...running,
+      },
+      select: { id: true },
+    });
+    return run.id;
   });
-  return run.id;
 }
 
 /** Renews the lease and publishes the counters (live progress on the Sync page). */

@@ -9,7 +9,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionStatus, Provider, SyncRunStatus } from "@/generated/prisma/enums";
 import type { PrismaClient } from "@/server/db/client";
-import { syncConnection } from "@/server/sync/engine";
+import { SYNC_LEASE_MS, syncConnection } from "@/server/sync/engine";
+import { failExpiredRuns, SyncAlreadyRunningError } from "@/server/sync/journal";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 import { withClient } from "@/tests/helpers/postgres-url";
 import { startHarness, type Harness } from "@/tests/integration/sandbox/harness";
@@ -161,6 +162,13 @@ describe("a sync killed at any point and resumed", () => {
       const { database, connectionId } = await freshConnection();
       const killed = await runChild(database, connectionId, point);
       expect(killed.signal, killed.output).toBe("SIGKILL");
+      // Until its lease lapses the dead run still counts as running, so nothing else may sync the
+      // connection; then the worker's reaper ends it, and the resumed sync starts.
+      await expect(resume(database.db, connectionId)).rejects.toBeInstanceOf(
+        SyncAlreadyRunningError,
+      );
+      const afterLease = new Date(harness.clock.now().getTime() + SYNC_LEASE_MS + 1);
+      expect(await failExpiredRuns(database.db, afterLease)).toHaveLength(1);
       const outcome = await resume(database.db, connectionId);
       expect(outcome.status, outcome.errorMessage ?? "").toBe(SyncRunStatus.SUCCEEDED);
       expect(await contents(database.url)).toEqual(clean);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SyncRunKind, SyncRunStatus, TransactionStatus } from "@/generated/prisma/enums";
 import type { PrismaClient } from "@/server/db/client";
 import { syncConnection } from "@/server/sync/engine";
-import { failExpiredRuns } from "@/server/sync/journal";
+import { beginRun, failExpiredRuns, SyncAlreadyRunningError } from "@/server/sync/journal";
+import { caught } from "@/tests/helpers/caught";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 import { DAY_MS, startHarness, type Harness } from "@/tests/integration/sandbox/harness";
 import { linkedConnection, providerFor, rowsWrittenSince, writeMarker } from "./setup";
@@ -152,5 +153,35 @@ describe("two syncs a day apart", () => {
     expect((await db.syncRun.findUniqueOrThrow({ where: { id: alive.id } })).status).toBe(
       SyncRunStatus.RUNNING,
     );
+  });
+});
+
+describe("one run per connection, whatever process starts it", () => {
+  it("refuses a second run while one holds a live lease, and allows it once the lease lapsed", async () => {
+    const { db } = await database();
+    const { connectionId } = await linkedConnection(db, harness);
+    const now = new Date("2026-03-20T12:00:00.000Z");
+    const input = { connectionId, kind: SyncRunKind.SYNC, now, leaseMs: 60_000 };
+
+    // Two processes start a run of the same connection at the same moment: one wins.
+    const results = await Promise.allSettled([beginRun(db, input), beginRun(db, input)]);
+    const started = results.filter((result) => result.status === "fulfilled");
+    const refused = results.filter((result) => result.status === "rejected");
+    expect(started).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(SyncAlreadyRunningError);
+    expect(await db.syncRun.count({ where: { connectionId } })).toBe(1);
+
+    // The engine says so in plain words and starts nothing.
+    const refusedSync = await caught(
+      syncConnection(db, providerFor(harness), connectionId, { now: () => now }),
+    );
+    expect(refusedSync).toBeInstanceOf(SyncAlreadyRunningError);
+    expect(refusedSync.message).toContain("already running");
+    expect(await db.syncRun.count({ where: { connectionId } })).toBe(1);
+
+    // A run whose worker died (lease lapsed) no longer blocks.
+    const later = new Date(now.getTime() + 60_001);
+    await expect(beginRun(db, { ...input, now: later })).resolves.toEqual(expect.any(String));
   });
 });
