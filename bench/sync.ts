@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { ConnectionStatus, Provider } from "@/generated/prisma/enums";
 import { createPrismaClient } from "@/server/db/client";
 import { openDatabase } from "@/server/db/open-database";
@@ -22,18 +21,7 @@ import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbo
 import { SANDBOX_FINANCE_ID } from "@/server/providers/sandbox/institutions";
 import { startSandboxServer } from "@/server/providers/sandbox/server";
 import { syncConnection } from "@/server/sync/engine";
-
-/** The data tables a sync writes (bookkeeping rows — journal, fetch times — are not data). */
-const DATA_TABLES = [
-  "gocardless.transaction",
-  "gocardless.balance",
-  "gocardless.bank_account",
-  "gocardless.requisition",
-  "gocardless.agreement",
-  "core.transaction",
-  "core.balance",
-  "core.quarantined_transaction",
-];
+import { rowsWrittenSince, writeMarker } from "@/tests/helpers/rows-written";
 
 interface ChildResult {
   ms: number;
@@ -119,42 +107,6 @@ async function linkSandboxFinance(baseUrl: string, origin: string) {
   return requisition.id;
 }
 
-async function dataRowCounts(url: string): Promise<{ xid: bigint; counts: number[] }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const xid = BigInt((await client.query("SELECT txid_current()::text AS x")).rows[0].x);
-    const counts: number[] = [];
-    for (const table of DATA_TABLES) {
-      counts.push(Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n));
-    }
-    return { xid, counts };
-  } finally {
-    await client.end();
-  }
-}
-
-/** Rows inserted or updated after the marker (later xmin) plus rows that disappeared. */
-async function rowsWrittenSince(url: string, marker: { xid: bigint; counts: number[] }) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    let written = 0;
-    for (const [index, table] of DATA_TABLES.entries()) {
-      const { rows } = await client.query(
-        `SELECT count(*) FILTER (WHERE xmin::text::bigint > $1) AS changed, count(*) AS total
-         FROM ${table}`,
-        [marker.xid.toString()],
-      );
-      written +=
-        Number(rows[0].changed) + Math.max(0, marker.counts[index]! - Number(rows[0].total));
-    }
-    return written;
-  } finally {
-    await client.end();
-  }
-}
-
 /** Runs the benchmark and prints its figures. */
 export async function run(): Promise<void> {
   const scratch = process.env.DATABASE_URL
@@ -205,9 +157,10 @@ export async function run(): Promise<void> {
     );
     console.log(`peak RSS of the sync process: ${(first.maxRssKb / 1024).toFixed(0)} MiB`);
 
-    const marker = await dataRowCounts(database.url);
+    const marker = await writeMarker(database.url);
     const again = await runChild({ ...env, BENCH_FORCE: "1" });
-    const written = await rowsWrittenSince(database.url, marker);
+    const perTable = await rowsWrittenSince(database.url, marker);
+    const written = Object.values(perTable).reduce((sum, rows) => sum + rows, 0);
     console.log(
       `re-sync (unchanged, details and balances forced): ${(again.ms / 1000).toFixed(2)} s, ${again.status}`,
     );
