@@ -2,7 +2,9 @@ import { accountsRouter } from "./routers/accounts";
 import { connectionsRouter } from "./routers/connections";
 import { healthRouter } from "./routers/health";
 import { institutionsRouter } from "./routers/institutions";
+import { settingsRouter } from "./routers/settings";
 import { syncRouter } from "./routers/sync";
+import { transactionsRouter } from "./routers/transactions";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 /** Every router of the API; add new ones here. */
@@ -12,6 +14,8 @@ export const appRouter = createTRPCRouter({
   connections: connectionsRouter,
   institutions: institutionsRouter,
   sync: syncRouter,
+  transactions: transactionsRouter,
+  settings: settingsRouter,
 });
 
 /** The API's type, for the React client (type-only import: no server code reaches it). */
