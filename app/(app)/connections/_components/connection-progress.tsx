@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { formatMoney } from "@/app/_components/format";
 import type { ConnectionSummary } from "@/server/domain/connections";
 import { useTRPC } from "../../../_trpc/react";
 import styles from "../connections.module.css";
@@ -22,13 +23,6 @@ function inProgress(connection: ConnectionSummary): boolean {
   if (connection.status !== "LINKED") return false;
   const run = connection.lastSync;
   return awaitingSync(connection) || run?.status === "QUEUED" || run?.status === "RUNNING";
-}
-
-function formatBalance(amount: string | null, currency: string): string {
-  if (amount === null) return "—";
-  if (!/^[A-Z]{3}$/.test(currency) || currency === "XXX") return amount;
-  // Display only: Intl formats from the exact decimal string's numeric value.
-  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(Number(amount));
 }
 
 /** The connection's accounts and its sync's progress, refreshed every 2 s while it runs. */
@@ -76,7 +70,7 @@ export function ConnectionProgress({ initial }: { initial: ConnectionSummary }) 
               <span>
                 {account.name} <span className="meta">{account.ibanMasked ?? ""}</span>
               </span>
-              <span>{formatBalance(account.currentBalance, account.currency)}</span>
+              <span>{formatMoney(account.currentBalance, account.currency)}</span>
             </li>
           ))}
         </ul>
