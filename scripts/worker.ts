@@ -65,7 +65,9 @@ async function main(): Promise<number> {
       syncIntervalHours: config.SYNC_INTERVAL_HOURS,
       log: say,
     });
-    say(`running (syncs every ${config.SYNC_INTERVAL_HOURS} h; Ctrl-C stops it)`);
+    say(
+      `running (syncs every ${config.SYNC_INTERVAL_HOURS} h unless changed in Settings; Ctrl-C stops it)`,
+    );
     const signal = await stopRequested;
     say(`${signal} received, finishing the running job …`);
     // Within the launcher's 20 s: a sync cut short is retried (its writes are idempotent).

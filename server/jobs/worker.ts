@@ -1,5 +1,6 @@
 import type { JobResult, PgBoss } from "pg-boss";
 import type { PrismaClient } from "@/server/db/client";
+import { effectiveSyncIntervalHours } from "@/server/domain/settings";
 import type { BankProvider } from "@/server/providers/types";
 import { messageOf } from "./boss";
 import { ensureQueues, QUEUES } from "./queue";
@@ -19,7 +20,10 @@ export interface WorkerOptions {
   syncConnection: SyncConnectionFn;
   /** Polls links stuck in a non-final state (server/domain/connections.ts). */
   pollPendingLinks?: (db: PrismaClient, provider: BankProvider) => Promise<unknown>;
-  /** SYNC_INTERVAL_HOURS. */
+  /**
+   * SYNC_INTERVAL_HOURS: the hours between scheduled syncs while the owner has stored no other
+   * interval on the Settings page (read from the database at every tick).
+   */
   syncIntervalHours: number;
   log: (message: string) => void;
   /** How often idle queues are polled (seconds, default 2). */
@@ -34,12 +38,16 @@ export interface RunningWorker {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** Runs one schedule tick: due syncs, then pending links. Errors are logged, never thrown. */
+/**
+ * Runs one schedule tick: due syncs (at the interval stored in the settings, else
+ * `syncIntervalHours`), then pending links. Errors are logged, never thrown.
+ */
 export async function runScheduleTick(options: WorkerOptions): Promise<void> {
   try {
-    const queued = await enqueueDueSyncs(options.db, options.boss, {
-      intervalHours: options.syncIntervalHours,
+    const intervalHours = await effectiveSyncIntervalHours(options.db, {
+      defaultSyncIntervalHours: options.syncIntervalHours,
     });
+    const queued = await enqueueDueSyncs(options.db, options.boss, { intervalHours });
     if (queued.length) options.log(`schedule: queued ${queued.length} sync(s)`);
   } catch (error) {
     options.log(`schedule: could not queue due syncs: ${messageOf(error)}`);

@@ -177,6 +177,7 @@ describe("the worker's periodic jobs", () => {
   it("a tick or reaper that cannot reach the database logs instead of throwing", async () => {
     const lines: string[] = [];
     const broken = {
+      appSetting: { findUnique: () => Promise.reject(new Error("database gone")) },
       connection: { findMany: () => Promise.reject(new Error("database gone")) },
       syncRun: { updateManyAndReturn: () => Promise.reject(new Error("database gone")) },
     } as unknown as PrismaClient;
