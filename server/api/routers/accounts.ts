@@ -1,7 +1,17 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { accountSummarySchema, getAccount, listAccounts } from "@/server/domain/accounts";
+import {
+  accountOverviewSchema,
+  accountsOverviewSchema,
+  accountSummarySchema,
+  getAccount,
+  getAccountOverview,
+  getAccountsOverview,
+  listAccounts,
+} from "@/server/domain/accounts";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
+
+const accountIdInput = z.object({ id: z.uuid({ error: "must be an account id (UUID)" }) });
 
 /** `accounts.*`: the standardised bank accounts. Signed-in only. */
 export const accountsRouter = createTRPCRouter({
@@ -12,10 +22,25 @@ export const accountsRouter = createTRPCRouter({
 
   /** One account; NOT_FOUND when the id matches none. */
   byId: protectedProcedure
-    .input(z.object({ id: z.uuid({ error: "must be an account id (UUID)" }) }))
+    .input(accountIdInput)
     .output(accountSummarySchema)
     .query(async ({ ctx, input }) => {
       const account = await getAccount(ctx.db, input.id);
+      if (!account) throw new TRPCError({ code: "NOT_FOUND", message: "No such account." });
+      return account;
+    }),
+
+  /** The Accounts page: accounts grouped by connection with badges and sparklines, totals per currency. */
+  overview: protectedProcedure
+    .output(accountsOverviewSchema)
+    .query(({ ctx }) => getAccountsOverview(ctx.db)),
+
+  /** One account as the Accounts page shows it; NOT_FOUND when the id matches none. */
+  overviewById: protectedProcedure
+    .input(accountIdInput)
+    .output(accountOverviewSchema)
+    .query(async ({ ctx, input }) => {
+      const account = await getAccountOverview(ctx.db, input.id);
       if (!account) throw new TRPCError({ code: "NOT_FOUND", message: "No such account." });
       return account;
     }),
