@@ -1,5 +1,9 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 
+export const metadata: Metadata = { title: "Page not found" };
+
+/** The 404 outside the signed-in shell (signed-in pages have their own in app/(app)). */
 export default function NotFound() {
   return (
     <main className="auth-page">

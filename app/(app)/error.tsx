@@ -2,28 +2,37 @@
 
 import { useEffect } from "react";
 
-/** Any failure while rendering a signed-in page: say so plainly and offer another try. */
+/**
+ * Any failure while rendering a signed-in page: say so plainly and offer another try. `retry`
+ * fetches the page from the server again (a passing database problem may be gone by then).
+ */
 export default function AppError({
   error,
-  reset,
+  retry,
 }: {
   error: Error & { digest?: string };
-  reset: () => void;
+  retry: () => void;
 }) {
   useEffect(() => {
     console.error(error);
   }, [error]);
   return (
-    <div className="empty-state" role="alert">
-      <h2>Something went wrong</h2>
+    <section className="empty-state error-state" role="alert" aria-labelledby="page-error">
+      <h2 id="page-error">This page could not be loaded</h2>
       <p>
-        This page could not be loaded. It may be a passing problem with the database; try again, and
-        if it keeps happening, check the server log
-        {error.digest ? ` (reference ${error.digest})` : ""}.
+        Something went wrong on the way, perhaps a passing problem with the database. Try again; if
+        it keeps happening, the server log says more
+        {error.digest ? (
+          <>
+            {" "}
+            (reference <span className="reference">{error.digest}</span>)
+          </>
+        ) : null}
+        .
       </p>
-      <button className="button" type="button" onClick={reset}>
-        Try again
+      <button className="button" type="button" onClick={() => retry()}>
+        Retry
       </button>
-    </div>
+    </section>
   );
 }

@@ -10,7 +10,10 @@ import { signOutAction } from "./actions";
 import { ConsentBanner } from "./_components/consent-banner";
 import { MainNav } from "./_components/main-nav";
 
-/** The signed-in shell: sandbox notice, navigation, the owner's email and sign-out. */
+/**
+ * The signed-in shell: sandbox notice, navigation, the owner's email and sign-out. On a phone
+ * it stacks (globals.css): brand and Sign out, then the email, then the tabs.
+ */
 export default async function AppLayout({ children }: { children: ReactNode }) {
   // The proxy already requires a session; checking again keeps the pages safe on their own.
   const session = await auth();
@@ -34,7 +37,11 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         </Link>
         <MainNav />
         <div className="account-menu">
-          <span className="owner-email">{session.user.email}</span>
+          {/* Shortened with an ellipsis on a phone only if it cannot fit; the title has it whole. */}
+          <span className="owner-email" title={session.user.email ?? undefined}>
+            <span className="visually-hidden">Signed in as </span>
+            {session.user.email}
+          </span>
           <form action={signOutAction}>
             <button className="button button-quiet" type="submit">
               Sign out
