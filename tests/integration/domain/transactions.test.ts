@@ -166,7 +166,8 @@ describe("listTransactions", () => {
   });
 
   it("applies each filter alone and combined, exactly as the reference does", async () => {
-    const [current, savings] = accounts as [{ id: string }, { id: string }];
+    const current = accounts[0] as { id: string };
+    const savings = accounts[1] as { id: string };
     const filters: TransactionFilter[] = [
       { accountId: current.id },
       { from: "2026-01-05" },
