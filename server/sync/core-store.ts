@@ -146,6 +146,15 @@ const RECORD_COLUMNS = `provider_transaction_id text, id_source text, status tex
   replaces_pending_id uuid, payload_hash text`;
 
 /**
+ * The person's category and note on the pending row a bulk row `x` replaces (one primary-key
+ * probe, only for rows that replace one), carried over to the booked row.
+ */
+const PENDING_CATEGORY = `(SELECT p.category FROM core.transaction p
+  WHERE x.replaces_pending_id IS NOT NULL AND p.id = x.replaces_pending_id)`;
+const PENDING_NOTE = `(SELECT p.note FROM core.transaction p
+  WHERE x.replaces_pending_id IS NOT NULL AND p.id = x.replaces_pending_id)`;
+
+/**
  * Rows per bulk statement: an account's history goes in several statements (in its one
  * transaction), so no parameter grows to hundreds of megabytes in memory.
  */
@@ -172,6 +181,10 @@ export interface AppliedChangeset {
  * Applies a changeset in bulk: released pending rows go, updated rows get their new values,
  * new rows are inserted, and pending rows that booked are marked superseded. Run it in the same
  * transaction as the raw rows it came from.
+ *
+ * The person's own `category` and `note` are never overwritten; a booked row that replaces a
+ * pending one takes them over from it (unless it has its own), so an edit made while the payment
+ * was pending stays visible once it books.
  */
 export async function applyTransactionChangeset(
   db: Db,
@@ -220,7 +233,8 @@ export async function applyTransactionChangeset(
          amount = x.amount, currency = x.currency, description = x.description,
          counterparty_name = x.counterparty_name, counterparty_iban = x.counterparty_iban,
          mcc = x.mcc, fingerprint = x.fingerprint, replaces_pending_id = x.replaces_pending_id,
-         payload_hash = x.payload_hash, updated_at = $3::timestamptz
+         payload_hash = x.payload_hash, updated_at = $3::timestamptz,
+         category = COALESCE(t.category, ${PENDING_CATEGORY}), note = COALESCE(t.note, ${PENDING_NOTE})
        FROM json_to_recordset($2::json) AS x(id uuid, ${RECORD_COLUMNS})
        WHERE t.id = x.id AND t.account_id = $1::uuid AND t.payload_hash IS DISTINCT FROM x.payload_hash`,
         accountId,
@@ -237,11 +251,12 @@ export async function applyTransactionChangeset(
         `INSERT INTO core.transaction
          (account_id, provider_transaction_id, id_source, status, date, booking_date, value_date,
           booked_at, amount, currency, description, counterparty_name, counterparty_iban, mcc,
-          fingerprint, replaces_pending_id, payload_hash, created_at, updated_at)
+          fingerprint, replaces_pending_id, payload_hash, created_at, updated_at, category, note)
        SELECT $1::uuid, x.provider_transaction_id, x.id_source::core.transaction_id_source,
          x.status::core.transaction_status, x.date, x.booking_date, x.value_date, x.booked_at,
          x.amount, x.currency, x.description, x.counterparty_name, x.counterparty_iban, x.mcc,
-         x.fingerprint, x.replaces_pending_id, x.payload_hash, $3::timestamptz, $3::timestamptz
+         x.fingerprint, x.replaces_pending_id, x.payload_hash, $3::timestamptz, $3::timestamptz,
+         ${PENDING_CATEGORY}, ${PENDING_NOTE}
        FROM json_to_recordset($2::json) AS x(${RECORD_COLUMNS})`,
         accountId,
         JSON.stringify(chunk),
