@@ -1,0 +1,144 @@
+/**
+ * Runs finboard's own production server for a benchmark, the way `npm start` does
+ * (scripts/start.ts): a production build in its own folder (rebuilt only when the sources
+ * changed), then scripts/serve.mjs in its own process group, on loopback. Plus signing in through
+ * the app's real Auth.js endpoints, to get a session cookie like a browser's.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { buildIsStale, recordBuild, sourceFingerprint } from "@/server/runtime/launcher";
+import { spawnNodeServer, whenExited } from "@/server/runtime/lifecycle";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/**
+ * `next build` into `distDir` unless a build of the current sources is there. Next adds the
+ * folder's `types` glob to tsconfig.json for a custom distDir; that line is taken out again (and
+ * the file's time restored), so the shared tsconfig.json is left as it was.
+ */
+export async function ensureBuild(
+  distDir: string,
+  env: NodeJS.ProcessEnv,
+  log: (message: string) => void,
+): Promise<void> {
+  if (!buildIsStale(root, distDir)) {
+    log(`using the existing build in ${distDir}`);
+    return;
+  }
+  log(`building the app into ${distDir} (a few minutes) …`);
+  const tsconfig = path.join(root, "tsconfig.json");
+  const before = readFileSync(tsconfig, "utf8");
+  const beforeTime = statSync(tsconfig).mtime;
+  const fingerprint = sourceFingerprint(root);
+  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+  const build = spawn(process.execPath, [nextBin, "build"], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  const { code } = await whenExited(build);
+  const after = readFileSync(tsconfig, "utf8");
+  if (after !== before) {
+    const cleaned = after
+      .split("\n")
+      .filter((line) => !line.includes(`${distDir}/`))
+      .join("\n")
+      // The glob Next appended may leave the previous entry with a trailing comma.
+      .replace(/,(\s*\])/g, "$1");
+    if (cleaned === before) {
+      writeFileSync(tsconfig, before);
+      utimesSync(tsconfig, beforeTime, beforeTime);
+    } else {
+      log(`tsconfig.json changed during the build; check it (expected only ${distDir} lines)`);
+    }
+  }
+  if (code !== 0) throw new Error(`next build failed (exit ${code}); see above`);
+  recordBuild(root, distDir, fingerprint);
+}
+
+/** A running app server. */
+export interface RunningApp {
+  baseUrl: string;
+  /** Stops the server (its whole process group) and waits for it. */
+  stop(): Promise<void>;
+}
+
+/** Starts scripts/serve.mjs (production) on 127.0.0.1:`port` and waits until it answers. */
+export async function startApp(port: number, env: NodeJS.ProcessEnv): Promise<RunningApp> {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawnNodeServer(
+    [path.join(root, "scripts/serve.mjs")],
+    { ...env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production" },
+    "pipe",
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = whenExited(child);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }, 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the app server exited early:\n${output}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/api/trpc/health.check`);
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the app server did not answer within 120 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return { baseUrl, stop };
+}
+
+function cookiesOf(response: Response): string[] {
+  return response.headers.getSetCookie().map((cookie) => cookie.split(";")[0]!);
+}
+
+/**
+ * Signs in through the app's Auth.js credentials endpoint, as the sign-in form does, and
+ * returns the `Cookie` header value carrying the session.
+ */
+export async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
+  const csrfResponse = await fetch(`${baseUrl}/api/auth/csrf`);
+  const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
+  const csrfCookies = cookiesOf(csrfResponse);
+  const response = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: csrfCookies.join("; "),
+    },
+    body: new URLSearchParams({ email, password, csrfToken, callbackUrl: "/accounts" }),
+  });
+  const session = cookiesOf(response).filter((cookie) => cookie.includes("session-token="));
+  if (session.length === 0) {
+    throw new Error(`sign-in failed: HTTP ${response.status} ${response.headers.get("location")}`);
+  }
+  return session.join("; ");
+}
