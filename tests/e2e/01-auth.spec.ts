@@ -37,7 +37,7 @@ test("first run: / leads to set-up, which creates the owner and lands on the emp
   await page.getByRole("button", { name: "Create owner account" }).click();
 
   await expect(page).toHaveURL(/\/accounts$/);
-  await expect(page.getByRole("heading", { name: "No accounts yet" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Link your first bank" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Link a bank in Connections" })).toHaveAttribute(
     "href",
     "/connections",
@@ -78,7 +78,7 @@ test("sign out, a wrong password is refused generically, then sign in again", as
 
   await submitSignIn(page, E2E_OWNER.email, E2E_OWNER.password);
   await expect(page).toHaveURL(/\/accounts$/);
-  await expect(page.getByRole("heading", { name: "No accounts yet" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Link your first bank" })).toBeVisible();
 });
 
 test("repeated failures are throttled after five free attempts, whatever address the client claims", async ({

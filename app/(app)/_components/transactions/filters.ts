@@ -4,6 +4,8 @@
  * validates them again (zod); here they are only read, written and passed on.
  */
 
+import type { TransactionFilter } from "@/server/domain/transactions";
+
 /** The URL parameters a filter uses, in the order they are written. */
 export const FILTER_PARAMS = ["q", "from", "to", "min", "max", "status", "category"] as const;
 
@@ -42,7 +44,7 @@ export function hasFilters(values: FilterValues): boolean {
 }
 
 /** The API's filter input for these values (names as the transactions router expects them). */
-export function toApiFilter(values: FilterValues, accountId?: string) {
+export function toApiFilter(values: FilterValues, accountId?: string): TransactionFilter {
   const status =
     values.status === "BOOKED" || values.status === "PENDING" ? values.status : undefined;
   return {
