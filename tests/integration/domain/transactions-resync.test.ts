@@ -9,6 +9,7 @@ import {
   listTransactions,
   transactionEditSchema,
   updateTransaction,
+  type TransactionFilter,
 } from "@/server/domain/transactions";
 import { applyTransactionChangeset, loadExistingTransactions } from "@/server/sync/core-store";
 import { syncConnection } from "@/server/sync/engine";
@@ -19,6 +20,18 @@ import { linkedConnection, providerFor } from "@/tests/integration/sync/setup";
 import { insertTransactions, seedAccounts } from "./transactions-seed";
 
 let database: TestDatabase;
+
+/** Every id a filter lists, page by page. */
+async function walkIds(db: TestDatabase["db"], filter: TransactionFilter): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listTransactions(db, filter, { cursor, limit: 100 });
+    ids.push(...page.items.map((row) => row.id));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return ids;
+}
 let harness: Harness;
 
 beforeAll(async () => {
@@ -31,7 +44,7 @@ afterAll(async () => {
 });
 
 describe("edits and re-syncs", () => {
-  it("keeps the category and note when a sync rewrites the row", async () => {
+  it("keeps the category and note when a sync rewrites the row, and when a pending row books", async () => {
     const { db } = database;
     const provider = providerFor(harness);
     const { connectionId } = await linkedConnection(db, harness);
@@ -54,9 +67,13 @@ describe("edits and re-syncs", () => {
       note: "Weekly shop",
     });
     expect(await updateTransaction(db, edit)).toMatchObject({ category: "Groceries" });
-    const [pending] = (await listTransactions(db, { status: "PENDING" }, { limit: 1 })).items;
-    if (!pending) throw new Error("the sandbox gave no pending row");
-    await updateTransaction(db, { id: pending.id, category: "Bills", note: "Card hold" });
+    // Every pending row gets a category and a note of its own (which of them book tomorrow is
+    // the sandbox's choice).
+    const pending = (await listTransactions(db, { status: "PENDING" }, { limit: 100 })).items;
+    expect(pending.length).toBeGreaterThan(0);
+    for (const row of pending) {
+      await updateTransaction(db, { id: row.id, category: "Bills", note: `hold ${row.id}` });
+    }
 
     // The synced row opens with the bank's payload as fetched.
     const detail = await getTransaction(db, booked.id);
@@ -86,13 +103,24 @@ describe("edits and re-syncs", () => {
 
     // The pending row booked under a new id: the booked row carries the person's category and
     // note over, and the list shows it (the pending row is superseded, so hidden).
-    const replacement = await db.transaction.findUniqueOrThrow({
-      where: { replacesPendingId: pending.id },
+    const replacements = await db.transaction.findMany({
+      where: { replacesPendingId: { in: pending.map((row) => row.id) } },
     });
-    expect(replacement.status).toBe("BOOKED");
-    expect([replacement.category, replacement.note]).toEqual(["Bills", "Card hold"]);
-    const bills = await listTransactions(db, { category: "Bills" }, { limit: 100 });
-    expect(bills.items.map((row) => row.id)).toEqual([replacement.id]);
+    expect(replacements.length).toBeGreaterThan(0);
+    for (const replacement of replacements) {
+      expect(replacement.status).toBe("BOOKED");
+      expect([replacement.category, replacement.note]).toEqual([
+        "Bills",
+        `hold ${replacement.replacesPendingId}`,
+      ]);
+    }
+    const bills = await walkIds(db, { category: "Bills" });
+    for (const replacement of replacements) expect(bills).toContain(replacement.id);
+    for (const row of pending) {
+      const stored = await db.transaction.findUniqueOrThrow({ where: { id: row.id } });
+      // A superseded pending row is hidden from the list; a live one is still listed.
+      expect(bills.includes(row.id)).toBe(stored.supersededAt === null);
+    }
   });
 
   it("a stored booked row linked to a pending one takes its category unless it has its own", async () => {
