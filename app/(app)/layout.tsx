@@ -1,58 +1,7 @@
-import Link from "next/link";
-import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
-import { auth } from "@/server/auth";
-import { LOGIN_PATH } from "@/server/auth/access";
-import { getConfig } from "@/server/config";
-import { Logo } from "../_components/logo";
-import { TRPCReactProvider } from "../_trpc/react";
-import { signOutAction } from "./actions";
-import { ConsentBanner } from "./_components/consent-banner";
-import { MainNav } from "./_components/main-nav";
+import { AppShell } from "./_components/app-shell";
 
-/**
- * The signed-in shell: sandbox notice, navigation, the owner's email and sign-out. On a phone
- * it stacks (globals.css): brand and Sign out, then the email, then the tabs.
- */
-export default async function AppLayout({ children }: { children: ReactNode }) {
-  // The proxy already requires a session; checking again keeps the pages safe on their own.
-  const session = await auth();
-  if (!session?.user) redirect(LOGIN_PATH);
-  const { sandboxActive } = getConfig();
-  return (
-    <TRPCReactProvider>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      {sandboxActive ? (
-        <p className="sandbox-banner" role="note">
-          <strong>Sandbox bank active</strong> — no real bank data; set{" "}
-          <code>GOCARDLESS_SECRET_ID</code>/<code>KEY</code> to link real banks.
-        </p>
-      ) : null}
-      <header className="topbar">
-        <Link href="/accounts" className="brand">
-          <Logo />
-          <span>finboard</span>
-        </Link>
-        <MainNav />
-        <div className="account-menu">
-          {/* Shortened with an ellipsis on a phone only if it cannot fit; the title has it whole. */}
-          <span className="owner-email" title={session.user.email ?? undefined}>
-            <span className="visually-hidden">Signed in as </span>
-            {session.user.email}
-          </span>
-          <form action={signOutAction}>
-            <button className="button button-quiet" type="submit">
-              Sign out
-            </button>
-          </form>
-        </div>
-      </header>
-      <ConsentBanner />
-      <main id="main" className="page" tabIndex={-1}>
-        {children}
-      </main>
-    </TRPCReactProvider>
-  );
+/** Every signed-in page: in the shell (navigation, the owner's email, sign-out). */
+export default function AppLayout({ children }: { children: ReactNode }) {
+  return <AppShell>{children}</AppShell>;
 }

@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { parseTheme, THEME_COOKIE } from "@/app/_components/theme";
 import { auth } from "@/server/auth";
 import { LOGIN_PATH } from "@/server/auth/access";
+import { PASSWORD_MIN_LENGTH } from "@/server/auth/schemas";
 import { QUOTA_SAFE_INTERVAL_HOURS, SYNC_INTERVAL_CHOICES } from "@/server/domain/settings";
 import { api } from "../../_trpc/server";
 import { signOutAction } from "../actions";
@@ -59,13 +60,12 @@ export default async function SettingsPage({
             Changing it signs out every other browser and device; this one stays signed in with the
             new password.
           </p>
-          <PasswordForm />
+          <PasswordForm minLength={PASSWORD_MIN_LENGTH} />
         </section>
 
         <section className={styles.section} aria-labelledby="sync-heading">
           <h2 id="sync-heading">Sync schedule</h2>
           <SyncIntervalForm
-            key={settings.storedSyncIntervalHours ?? "default"}
             stored={settings.storedSyncIntervalHours}
             defaultHours={settings.defaultSyncIntervalHours}
             choices={SYNC_INTERVAL_CHOICES}
@@ -75,7 +75,7 @@ export default async function SettingsPage({
 
         <section className={styles.section} aria-labelledby="theme-heading">
           <h2 id="theme-heading">Theme</h2>
-          <ThemeForm key={theme} current={theme} />
+          <ThemeForm current={theme} />
         </section>
 
         <section className={styles.section} aria-labelledby="sessions-heading">

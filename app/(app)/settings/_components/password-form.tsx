@@ -2,13 +2,15 @@
 
 import { useActionState } from "react";
 import { Field } from "@/app/(auth)/_components/field";
-import { PASSWORD_MIN_LENGTH } from "@/server/auth/schemas";
 import { changePasswordAction } from "../actions";
 import type { SettingsFormState } from "../form-state";
 import { FormMessage } from "./form-message";
 
-/** Current password, then the new one twice; errors are shown next to their field. */
-export function PasswordForm() {
+/**
+ * Current password, then the new one twice; errors are shown next to their field.
+ * `minLength` comes from the server (server/auth/schemas.ts is not for the browser).
+ */
+export function PasswordForm({ minLength }: { minLength: number }) {
   const [state, formAction, pending] = useActionState<SettingsFormState, FormData>(
     changePasswordAction,
     {},
@@ -27,11 +29,11 @@ export function PasswordForm() {
       <Field
         id="password"
         label="New password"
-        hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}
+        hint={`At least ${minLength} characters.`}
         type="password"
         autoComplete="new-password"
         required
-        minLength={PASSWORD_MIN_LENGTH}
+        minLength={minLength}
         errors={state.fieldErrors?.password}
       />
       <Field
