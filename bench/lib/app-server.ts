@@ -15,8 +15,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 /**
  * `next build` into `distDir` unless a build of the current sources is there. Next adds the
- * folder's `types` glob to tsconfig.json for a custom distDir; that line is taken out again (and
- * the file's time restored), so the shared tsconfig.json is left as it was.
+ * folder's `types` globs to tsconfig.json for a custom distDir; the original file (and its time)
+ * is put back afterwards, so the shared tsconfig.json is left as it was.
  */
 export async function ensureBuild(
   distDir: string,
@@ -41,21 +41,29 @@ export async function ensureBuild(
   const { code } = await whenExited(build);
   const after = readFileSync(tsconfig, "utf8");
   if (after !== before) {
-    const cleaned = after
-      .split("\n")
-      .filter((line) => !line.includes(`${distDir}/`))
-      .join("\n")
-      // The glob Next appended may leave the previous entry with a trailing comma.
-      .replace(/,(\s*\])/g, "$1");
-    if (cleaned === before) {
+    // Next rewrites the whole file (its own formatting) to add the glob: put back the original
+    // bytes and time when that glob is all it changed.
+    if (onlyAddedDistGlobs(before, after, distDir)) {
       writeFileSync(tsconfig, before);
       utimesSync(tsconfig, beforeTime, beforeTime);
     } else {
-      log(`tsconfig.json changed during the build; check it (expected only ${distDir} lines)`);
+      log(`tsconfig.json changed during the build beyond the ${distDir} globs: check it`);
     }
   }
   if (code !== 0) throw new Error(`next build failed (exit ${code}); see above`);
   recordBuild(root, distDir, fingerprint);
+}
+
+/** True when `after` is `before` plus `include` entries under `distDir`, and nothing else. */
+function onlyAddedDistGlobs(before: string, after: string, distDir: string): boolean {
+  try {
+    const original = JSON.parse(before) as { include?: string[] };
+    const rewritten = JSON.parse(after) as { include?: string[] };
+    const include = (rewritten.include ?? []).filter((glob) => !glob.startsWith(`${distDir}/`));
+    return JSON.stringify({ ...rewritten, include }) === JSON.stringify(original);
+  } catch {
+    return false;
+  }
 }
 
 /** A running app server. */
