@@ -78,7 +78,11 @@ export const transactionFilterFields = {
   status: z.enum(["BOOKED", "PENDING"]).optional(),
   /** Exact match; {@link UNCATEGORISED} selects rows without a category. */
   category: z.string().trim().min(1).max(60).optional(),
-  /** Case-insensitive substring of the description or the counterparty's name. */
+  /**
+   * Case-insensitive substring of the description or the counterparty's name. Terms of three
+   * characters or more use the trigram indexes; a shorter term has no trigram, so it is matched
+   * by reading rows in date order (quick when it is common, a scan of the table when it is rare).
+   */
   q: z.string().trim().min(1).max(100).optional(),
 };
 
