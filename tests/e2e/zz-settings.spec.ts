@@ -136,6 +136,7 @@ test("theme: Dark sets data-theme and survives a reload; Light wins over a dark 
   await page.emulateMedia({ colorScheme: "dark" });
   await page.getByRole("radio", { name: "Light" }).check();
   await expect(html).toHaveAttribute("data-theme", "light");
+  await expect(page.getByText("Theme: Light. Saved for this browser.")).toBeVisible();
   expect(await background()).toBe("rgb(246, 247, 249)");
 
   // System: no attribute, the system's preference decides.

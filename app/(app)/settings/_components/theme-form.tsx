@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useRef, useState } from "react";
+import { startTransition, useActionState, useState } from "react";
 import type { Theme } from "@/app/_components/theme";
 import { saveThemeAction } from "../actions";
 import type { SettingsFormState } from "../form-state";
@@ -14,8 +14,9 @@ const OPTIONS: ReadonlyArray<{ value: Theme; label: string; hint: string }> = [
 ];
 
 /**
- * System / Light / Dark. Choosing one saves it at once (the form is submitted on change); the
- * Save button does the same without JavaScript.
+ * System / Light / Dark. Choosing one saves it at once (the action is called directly rather
+ * than by submitting the form, whose reset after each answer could undo a choice made while the
+ * previous one was saving); the Save button does the same without JavaScript.
  */
 export function ThemeForm({ current }: { current: Theme }) {
   const [state, formAction, pending] = useActionState<SettingsFormState, FormData>(
@@ -23,9 +24,8 @@ export function ThemeForm({ current }: { current: Theme }) {
     {},
   );
   const [value, setValue] = useState<Theme>(current);
-  const form = useRef<HTMLFormElement>(null);
   return (
-    <form ref={form} className="form" action={formAction}>
+    <form className="form" action={formAction}>
       <fieldset className={styles.choices}>
         <legend>Theme for this browser</legend>
         {OPTIONS.map((option) => (
@@ -39,7 +39,9 @@ export function ThemeForm({ current }: { current: Theme }) {
               aria-describedby={`theme-${option.value}-hint`}
               onChange={() => {
                 setValue(option.value);
-                form.current?.requestSubmit();
+                const data = new FormData();
+                data.set("theme", option.value);
+                startTransition(() => formAction(data));
               }}
             />
             <label htmlFor={`theme-${option.value}`}>{option.label}</label>
