@@ -1,0 +1,261 @@
+import {
+  Bool,
+  DateDay,
+  Decimal,
+  Field,
+  Int32,
+  makeData,
+  RecordBatch,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  TimestampMicrosecond,
+  Utf8,
+  type Data,
+  type DataType,
+} from "apache-arrow";
+import type { SourceColumn, SourceColumnType, SourceDeclaration } from "./sources";
+
+/**
+ * Encodes source rows (as the source's Postgres SELECT returns them, or as a CSV fixture holds
+ * them) into Arrow with the DuckDB types the source declares: DECIMAL(19,4) as Decimal128(19,4),
+ * DATE as Date32, TIMESTAMP as Timestamp(µs), so DuckDB's `insertArrowFromIPCStream` creates the
+ * table with exactly the declared types. Money stays exact: decimals are parsed from their
+ * strings into 128-bit integers, never through a JS float.
+ */
+
+/** A value in a source row: text in the wire form, a boolean, an integer, or null. */
+export type SourceValue = string | number | boolean | null | undefined;
+
+/** One source row, keyed by column name. */
+export type SourceRow = Readonly<Record<string, SourceValue>>;
+
+/** Raised for a value that does not fit its declared column type; names the column and row. */
+export class SourceEncodingError extends Error {
+  constructor(source: string, column: string, row: number, message: string) {
+    super(`${source}.${column}, row ${row + 1}: ${message}`);
+    this.name = "SourceEncodingError";
+  }
+}
+
+const DECIMAL_SCALE = 4;
+const MS_PER_DAY = 86_400_000;
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?$/;
+const DECIMAL_PATTERN = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+function arrowType(type: SourceColumnType): DataType {
+  switch (type) {
+    case "VARCHAR":
+      return new Utf8();
+    case "DATE":
+      return new DateDay();
+    case "TIMESTAMP":
+      return new TimestampMicrosecond();
+    case "DECIMAL(19,4)":
+      return new Decimal(DECIMAL_SCALE, 19, 128);
+    case "BOOLEAN":
+      return new Bool();
+    case "INTEGER":
+      return new Int32();
+  }
+}
+
+/** The Arrow schema of a source: one nullable field per declared column, in order. */
+export function sourceSchema(source: SourceDeclaration): Schema {
+  return new Schema(
+    source.columns.map((column) => new Field(column.name, arrowType(column.type), true)),
+  );
+}
+
+/** Days since 1970-01-01 for a `YYYY-MM-DD` string (a real calendar day). */
+export function parseDateDays(text: string): number {
+  const match = DATE_PATTERN.exec(text);
+  if (!match) throw new Error(`expected a date YYYY-MM-DD, got "${text}"`);
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const ms = Date.UTC(year, month - 1, day);
+  const check = new Date(ms);
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+    throw new Error(`"${text}" is not a calendar day`);
+  }
+  return ms / MS_PER_DAY;
+}
+
+/** Microseconds since the epoch for a UTC `YYYY-MM-DD HH:MM:SS[.ffffff]` string. */
+export function parseTimestampMicros(text: string): bigint {
+  const match = TIMESTAMP_PATTERN.exec(text);
+  if (!match) throw new Error(`expected a timestamp YYYY-MM-DD HH:MM:SS[.ffffff], got "${text}"`);
+  const days = parseDateDays(`${match[1]}-${match[2]}-${match[3]}`);
+  const [hours, minutes, seconds] = [Number(match[4]), Number(match[5]), Number(match[6])];
+  if (hours > 23 || minutes > 59 || seconds > 59) throw new Error(`"${text}" is not a time of day`);
+  const fraction = BigInt((match[7] ?? "").padEnd(6, "0"));
+  const wholeSeconds = BigInt(days) * 86_400n + BigInt(hours * 3600 + minutes * 60 + seconds);
+  return wholeSeconds * 1_000_000n + fraction;
+}
+
+/** The exact value of a decimal string times 10^4, e.g. "-12.345" → -123450n. */
+export function parseDecimalScaled(text: string): bigint {
+  const match = DECIMAL_PATTERN.exec(text);
+  if (!match) throw new Error(`expected a decimal number, got "${text}"`);
+  const fraction = match[3] ?? "";
+  if (fraction.length > DECIMAL_SCALE && /[1-9]/.test(fraction.slice(DECIMAL_SCALE))) {
+    throw new Error(`"${text}" has more than ${DECIMAL_SCALE} decimal places`);
+  }
+  const digits = BigInt(match[2] + fraction.slice(0, DECIMAL_SCALE).padEnd(DECIMAL_SCALE, "0"));
+  if (digits >= 10n ** 19n) throw new Error(`"${text}" does not fit DECIMAL(19,4)`);
+  return match[1] === "-" ? -digits : digits;
+}
+
+function parseBoolean(value: string | boolean): boolean {
+  if (typeof value === "boolean") return value;
+  const text = value.toLowerCase();
+  if (text === "true" || text === "t") return true;
+  if (text === "false" || text === "f") return false;
+  throw new Error(`expected true or false, got "${value}"`);
+}
+
+function parseInteger(value: string | number): number {
+  const number = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(number) || Math.abs(number) > 2 ** 31 - 1 || value === "") {
+    throw new Error(`expected a 32-bit integer, got "${value}"`);
+  }
+  return number;
+}
+
+/** Validity bitmap (1 = present) and null count for a column's values. */
+function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCount: number } {
+  const nullBitmap = new Uint8Array(Math.ceil(values.length / 8));
+  let nullCount = 0;
+  values.forEach((value, index) => {
+    if (value === null) nullCount++;
+    else nullBitmap[index >> 3]! |= 1 << (index & 7);
+  });
+  return { nullBitmap, nullCount };
+}
+
+function textOf(value: SourceValue): string {
+  if (typeof value !== "string") throw new Error(`expected text, got ${typeof value}`);
+  return value;
+}
+
+/** Builds one column's Arrow data from already-parsed values (null where absent). */
+function columnData(type: SourceColumnType, values: readonly unknown[]): Data {
+  const { nullBitmap, nullCount } = validity(values);
+  const length = values.length;
+  switch (type) {
+    case "VARCHAR": {
+      const encoder = new TextEncoder();
+      const valueOffsets = new Int32Array(length + 1);
+      const chunks = values.map((value) =>
+        value === null ? null : encoder.encode(value as string),
+      );
+      let size = 0;
+      chunks.forEach((chunk, index) => {
+        size += chunk?.length ?? 0;
+        valueOffsets[index + 1] = size;
+      });
+      const data = new Uint8Array(size);
+      chunks.forEach((chunk, index) => {
+        if (chunk) data.set(chunk, valueOffsets[index]);
+      });
+      return makeData({ type: new Utf8(), length, nullCount, nullBitmap, valueOffsets, data });
+    }
+    case "DATE": {
+      const data = Int32Array.from(values, (value) => (value === null ? 0 : (value as number)));
+      return makeData({ type: new DateDay(), length, nullCount, nullBitmap, data });
+    }
+    case "TIMESTAMP": {
+      const data = BigInt64Array.from(values, (value) => (value === null ? 0n : (value as bigint)));
+      return makeData({ type: new TimestampMicrosecond(), length, nullCount, nullBitmap, data });
+    }
+    case "DECIMAL(19,4)": {
+      // Decimal128: two little-endian 64-bit words per value, low word first.
+      const words = new BigInt64Array(length * 2);
+      values.forEach((value, index) => {
+        const scaled = value === null ? 0n : (value as bigint);
+        words[2 * index] = BigInt.asIntN(64, scaled);
+        words[2 * index + 1] = scaled < 0n ? -1n : 0n;
+      });
+      const type = new Decimal(DECIMAL_SCALE, 19, 128);
+      return makeData({ type, length, nullCount, nullBitmap, data: new Uint32Array(words.buffer) });
+    }
+    case "BOOLEAN": {
+      const data = new Uint8Array(Math.ceil(length / 8));
+      values.forEach((value, index) => {
+        if (value === true) data[index >> 3]! |= 1 << (index & 7);
+      });
+      return makeData({ type: new Bool(), length, nullCount, nullBitmap, data });
+    }
+    case "INTEGER": {
+      const data = Int32Array.from(values, (value) => (value === null ? 0 : (value as number)));
+      return makeData({ type: new Int32(), length, nullCount, nullBitmap, data });
+    }
+  }
+}
+
+function parseValue(column: SourceColumn, value: SourceValue): unknown {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case "VARCHAR":
+      return textOf(value);
+    case "DATE":
+      return parseDateDays(textOf(value));
+    case "TIMESTAMP":
+      return parseTimestampMicros(textOf(value));
+    case "DECIMAL(19,4)":
+      return parseDecimalScaled(textOf(value));
+    case "BOOLEAN":
+      return parseBoolean(value as string | boolean);
+    case "INTEGER":
+      return parseInteger(value as string | number);
+  }
+}
+
+/**
+ * One Arrow record batch of a source's rows. Missing keys and nulls become nulls; a value that
+ * does not fit its column throws a {@link SourceEncodingError} naming the column and row.
+ * `firstRow` only numbers rows in error messages (for a batch in the middle of a stream).
+ */
+export function encodeSourceBatch(
+  source: SourceDeclaration,
+  rows: readonly SourceRow[],
+  firstRow = 0,
+): RecordBatch {
+  const schema = sourceSchema(source);
+  const children = source.columns.map((column) => {
+    const values = rows.map((row, index) => {
+      try {
+        return parseValue(column, row[column.name]);
+      } catch (error) {
+        const message = (error as Error).message;
+        throw new SourceEncodingError(source.name, column.name, firstRow + index, message);
+      }
+    });
+    return columnData(column.type, values);
+  });
+  const struct = makeData({
+    type: new Struct(schema.fields),
+    length: rows.length,
+    nullCount: 0,
+    children,
+  });
+  return new RecordBatch(schema, struct);
+}
+
+/**
+ * A whole source as one Arrow IPC stream (schema plus batches of at most `batchSize` rows), ready
+ * for DuckDB's `insertArrowFromIPCStream`. Zero rows still give a stream with the schema.
+ */
+export function encodeSourceIpc(
+  source: SourceDeclaration,
+  rows: readonly SourceRow[],
+  batchSize = 65_536,
+): Uint8Array {
+  const writer = new RecordBatchStreamWriter();
+  writer.reset(undefined, sourceSchema(source));
+  for (let start = 0; start < rows.length; start += batchSize) {
+    writer.write(encodeSourceBatch(source, rows.slice(start, start + batchSize), start));
+  }
+  writer.finish();
+  return writer.toUint8Array(true);
+}
