@@ -3,6 +3,9 @@
  * order, materialised tables, seeds, each kind of declared test passing and failing, and the
  * errors that name the model.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeSourceIpc } from "@/analytics/arrow";
 import { openNodeDuckDb, type NodeDuckDb } from "@/analytics/duckdb-node";
@@ -17,6 +20,7 @@ import {
   type SqlConnection,
 } from "@/analytics/runner";
 import type { SourceDeclaration } from "@/analytics/sources";
+import { loadFixtureSources } from "@/analytics/testing";
 
 const people: SourceDeclaration = {
   name: "src_people",
@@ -243,5 +247,30 @@ describe("runTests", () => {
         error: "Catalog Error: Table with name no_such_table does not exist!",
       },
     ]);
+  });
+});
+
+describe("loadFixtureSources", () => {
+  it("loads a fixture folder through Arrow and refuses a column the source does not declare", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "fixtures-"));
+    try {
+      await writeFile(path.join(dir, "src_accounts.csv"), "account_id,currency\na,EUR\n");
+      await writeFile(path.join(dir, "src_transactions.csv"), "transaction_id,amount\nt,-1.25\n");
+      await writeFile(path.join(dir, "src_balances.csv"), "account_id\n");
+      expect(await loadFixtureSources(duck, dir)).toEqual({
+        src_accounts: 1,
+        src_transactions: 1,
+        src_balances: 0,
+      });
+      expect(
+        await queryRows(duck.conn, "SELECT amount::VARCHAR AS amount, date FROM src_transactions"),
+      ).toEqual([{ amount: "-1.2500", date: null }]);
+      await writeFile(path.join(dir, "src_accounts.csv"), "account_id,colour\na,red\n");
+      await expect(loadFixtureSources(duck, dir)).rejects.toThrow(
+        /src_accounts\.csv: unknown column\(s\) colour for src_accounts$/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
