@@ -14,7 +14,9 @@
  * The database is `DATABASE_URL`'s server when set, else a temporary embedded PostgreSQL.
  * Knobs: BENCH_API_ROWS (1000000), BENCH_API_ITERATIONS (300), BENCH_API_CLIENTS (50),
  * BENCH_API_SECONDS (30), BENCH_API_PORT (3290), BENCH_API_HTTP=0 skips part 2,
- * NEXT_DIST_DIR (.next-bench) is the build folder part 2 uses.
+ * NEXT_DIST_DIR (.next-bench) is the build folder part 2 uses, BENCH_API_BUILD=reuse serves the
+ * build there even when the sources changed since (for repeated runs while others edit),
+ * BENCH_API_SERVER_NODE_ARGS: extra Node flags for the app server (e.g. `--cpu-prof`).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -201,6 +203,24 @@ async function overHttp(
       if (!(await requestPage(url, cookie))) throw new Error(`warm-up request failed: ${url}`);
     }
   }
+  // One client alone first: the cost of one request with nothing else in the queue.
+  log(`\nHTTP, one client alone, 50 requests per page:`);
+  const health = `${baseUrl}/api/trpc/health.check`;
+  const alone: [string, string, string][] = [
+    ["health.check, no session", health, ""],
+    ["health.check, with the session", health, cookie],
+    ...targets.map((page, i) => [page.label, urls[i]!, cookie] as [string, string, string]),
+  ];
+  for (const [label, url, withCookie] of alone) {
+    const samples: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      const response = await fetch(url, withCookie ? { headers: { cookie: withCookie } } : {});
+      await response.arrayBuffer();
+      samples.push(performance.now() - t0);
+    }
+    log(formatSummary(label, summarise(samples)));
+  }
   const outcomes: HttpOutcome[] = targets.map((p) => ({ label: p.label, samples: [], errors: 0 }));
   const all: number[] = [];
   const end = performance.now() + seconds * 1000;
@@ -276,10 +296,11 @@ export async function run(): Promise<void> {
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "warn",
     };
-    await ensureBuild(distDir, env, log);
+    await ensureBuild(distDir, env, log, { reuse: process.env.BENCH_API_BUILD === "reuse" });
     const password = randomBytes(18).toString("base64url");
     await createOwner(db, { email: "bench@example.test", password });
-    const app = await startApp(port, env);
+    const serverArgs = (process.env.BENCH_API_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const app = await startApp(port, env, serverArgs);
     try {
       const cookie = await signIn(app.baseUrl, "bench@example.test", password);
       await overHttp(app.baseUrl, cookie, pages, clients, seconds);

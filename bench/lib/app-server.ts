@@ -5,7 +5,7 @@
  * the app's real Auth.js endpoints, to get a session cookie like a browser's.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { buildIsStale, recordBuild, sourceFingerprint } from "@/server/runtime/launcher";
@@ -22,9 +22,12 @@ export async function ensureBuild(
   distDir: string,
   env: NodeJS.ProcessEnv,
   log: (message: string) => void,
+  options: { reuse?: boolean } = {},
 ): Promise<void> {
-  if (!buildIsStale(root, distDir)) {
-    log(`using the existing build in ${distDir}`);
+  const stale = buildIsStale(root, distDir);
+  const complete = existsSync(path.join(root, distDir, "BUILD_ID"));
+  if (!stale || (options.reuse && complete)) {
+    log(`using the existing build in ${distDir}${stale ? " (older than the sources)" : ""}`);
     return;
   }
   log(`building the app into ${distDir} (a few minutes) …`);
@@ -73,11 +76,18 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Starts scripts/serve.mjs (production) on 127.0.0.1:`port` and waits until it answers. */
-export async function startApp(port: number, env: NodeJS.ProcessEnv): Promise<RunningApp> {
+/**
+ * Starts scripts/serve.mjs (production) on 127.0.0.1:`port` and waits until it answers.
+ * `nodeArgs` go to the server's Node (e.g. `--cpu-prof`).
+ */
+export async function startApp(
+  port: number,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<RunningApp> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawnNodeServer(
-    [path.join(root, "scripts/serve.mjs")],
+    [...nodeArgs, path.join(root, "scripts/serve.mjs")],
     { ...env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production" },
     "pipe",
   );
