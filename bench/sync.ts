@@ -8,12 +8,12 @@
  * The database is `DATABASE_URL`'s server when set, else a temporary embedded PostgreSQL.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ConnectionStatus, Provider } from "@/generated/prisma/enums";
-import { createPrismaClient } from "@/server/db/client";
+import { createPrismaClient, type PrismaClient } from "@/server/db/client";
 import { openDatabase } from "@/server/db/open-database";
 import { GoCardlessClient } from "@/server/providers/gocardless/api/client";
 import { GoCardlessProvider } from "@/server/providers/gocardless/provider";
@@ -25,6 +25,10 @@ import { rowsWrittenSince, writeMarker } from "@/tests/helpers/rows-written";
 
 interface ChildResult {
   ms: number;
+  /** CPU seconds of the sync process (user + system). */
+  cpuSeconds: number;
+  /** CPU seconds of the database server processes serving the sync (null: not measurable). */
+  databaseCpuSeconds: number | null;
   status: string;
   rowsFetched: number;
   rowsInserted: number;
@@ -49,9 +53,13 @@ async function child(): Promise<void> {
     force: process.env.BENCH_FORCE === "1",
   });
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage();
+  const databaseCpuSeconds = await backendCpuSeconds(db);
   await db.$disconnect();
   const result: ChildResult = {
     ms,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    databaseCpuSeconds,
     status: outcome.status,
     rowsFetched: outcome.counters.rowsFetched,
     rowsInserted: outcome.counters.rowsInserted,
@@ -62,9 +70,34 @@ async function child(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/**
+ * CPU seconds used so far by the server processes of this database's connections, read from
+ * /proc: only when PostgreSQL runs on this machine (else null). The benchmark's database is its
+ * own, so these are the sync's connections.
+ */
+async function backendCpuSeconds(db: PrismaClient): Promise<number | null> {
+  const rows = await db.$queryRawUnsafe<{ pid: number }[]>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`,
+  );
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      // Fields 14 and 15 (utime, stime) follow the parenthesised command name.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  }
+  return ticks / 100;
+}
+
 function runChild(env: Record<string, string>): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", import.meta.filename], {
+    // BENCH_SYNC_NODE_ARGS: extra Node flags for the sync process (e.g. `--cpu-prof`).
+    const nodeArgs = (process.env.BENCH_SYNC_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", import.meta.filename], {
       env: { ...process.env, ...env, BENCH_SYNC_CHILD: "1" },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -149,13 +182,20 @@ export async function run(): Promise<void> {
       CONNECTION_ID: connection.id,
     };
 
+    const sandboxCpu = process.cpuUsage();
     const first = await runChild(env);
+    const sandboxCpuUsed = process.cpuUsage(sandboxCpu);
     if (first.error) console.log(`first sync ended ${first.status}: ${first.error}`);
     const seconds = first.ms / 1000;
     console.log(
       `first sync (end to end, ${first.rowsFetched.toLocaleString("en-GB")} transactions): ${seconds.toFixed(2)} s → ${Math.round(first.rowsFetched / seconds).toLocaleString("en-GB")} rows/s`,
     );
     console.log(`peak RSS of the sync process: ${(first.maxRssKb / 1024).toFixed(0)} MiB`);
+    const dbCpu =
+      first.databaseCpuSeconds === null ? "n/a" : `${first.databaseCpuSeconds.toFixed(2)} s`;
+    console.log(
+      `CPU: sync process ${first.cpuSeconds.toFixed(2)} s, database ${dbCpu}, sandbox bank ${((sandboxCpuUsed.user + sandboxCpuUsed.system) / 1e6).toFixed(2)} s`,
+    );
 
     const marker = await writeMarker(database.url);
     const again = await runChild({ ...env, BENCH_FORCE: "1" });

@@ -6,7 +6,6 @@
  * nothing. Bulk rows travel as one JSON parameter expanded by `json_to_recordset` (see
  * server/providers/gocardless/raw-store.ts for why).
  */
-import { createHash } from "node:crypto";
 import { BalanceKind, type TransactionStatus } from "@/generated/prisma/enums";
 import type { Db } from "@/server/db/client";
 import { Decimal } from "@/server/money";
@@ -22,15 +21,7 @@ import type {
   TransactionChangeset,
   TransactionValues,
 } from "./standardise-types";
-
-/** `YYYY-MM-DD` of a calendar date held at UTC midnight. */
-function day(date: Date | null | undefined): string | null {
-  return date ? date.toISOString().slice(0, 10) : null;
-}
-
-function md5(text: string): string {
-  return createHash("md5").update(text).digest("hex");
-}
+import { chunks, inLane, isoDay, md5Hex, runPipelined } from "./bulk";
 
 interface ExistingRow {
   id: string;
@@ -63,8 +54,9 @@ export async function loadExistingTransactions(
   window: FetchWindow,
   fetchedIds: readonly string[],
 ): Promise<ExistingTransaction[]> {
-  const rows = await db.$queryRawUnsafe<ExistingRow[]>(
-    `SELECT id::text, provider_transaction_id, id_source::text, status::text AS status, date,
+  const rows = await inLane(db, () =>
+    db.$queryRawUnsafe<ExistingRow[]>(
+      `SELECT id::text, provider_transaction_id, id_source::text, status::text AS status, date,
        booking_date, value_date, booked_at, amount::text, currency, description,
        counterparty_name, counterparty_iban, mcc, fingerprint, replaces_pending_id::text,
        superseded_at
@@ -74,9 +66,10 @@ export async function loadExistingTransactions(
             OR date >= $2::date
             OR (status = 'PENDING' AND superseded_at IS NULL)
             OR provider_transaction_id IN (SELECT json_array_elements_text($3::json)))`,
-    accountId,
-    day(window.from),
-    JSON.stringify(window.from ? fetchedIds : []),
+      accountId,
+      isoDay(window.from),
+      JSON.stringify(window.from ? fetchedIds : []),
+    ),
   );
   return rows.map((row) => ({
     id: row.id,
@@ -105,9 +98,9 @@ function rowOf(values: TransactionValues, replacesPendingId: string | null) {
     provider_transaction_id: values.providerTransactionId,
     id_source: values.idSource.toUpperCase(),
     status: values.status,
-    date: day(values.date),
-    booking_date: day(values.bookingDate),
-    value_date: day(values.valueDate),
+    date: isoDay(values.date),
+    booking_date: isoDay(values.bookingDate),
+    value_date: isoDay(values.valueDate),
     booked_at: values.bookedAt?.toISOString() ?? null,
     amount: values.amount.toFixed(),
     currency: values.currency,
@@ -117,8 +110,11 @@ function rowOf(values: TransactionValues, replacesPendingId: string | null) {
     mcc: values.mcc,
     fingerprint: values.fingerprint,
     replaces_pending_id: replacesPendingId,
+    payload_hash: "",
   };
-  return { ...row, payload_hash: md5(JSON.stringify(row)) };
+  // The hash covers every other column (the row as JSON with the hash still empty).
+  row.payload_hash = md5Hex(JSON.stringify(row));
+  return row;
 }
 
 function valuesOf(row: ExistingTransaction): TransactionValues {
@@ -154,21 +150,6 @@ const PENDING_CATEGORY = `(SELECT p.category FROM core.transaction p
 const PENDING_NOTE = `(SELECT p.note FROM core.transaction p
   WHERE x.replaces_pending_id IS NOT NULL AND p.id = x.replaces_pending_id)`;
 
-/**
- * Rows per bulk statement: an account's history goes in several statements (in its one
- * transaction), so no parameter grows to hundreds of megabytes in memory.
- */
-const BULK_CHUNK_ROWS = 5_000;
-
-/** Splits bulk rows into statements of {@link BULK_CHUNK_ROWS}. */
-function chunks<T>(rows: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < rows.length; start += BULK_CHUNK_ROWS) {
-    out.push(rows.slice(start, start + BULK_CHUNK_ROWS));
-  }
-  return out;
-}
-
 /** Rows written by {@link applyTransactionChangeset}. */
 export interface AppliedChangeset {
   inserted: number;
@@ -196,11 +177,14 @@ export async function applyTransactionChangeset(
   const applied: AppliedChangeset = { inserted: 0, updated: 0, superseded: 0, deleted: 0 };
 
   if (changeset.deletes.length > 0) {
-    applied.deleted = await db.$executeRawUnsafe(
-      `DELETE FROM core.transaction
-       WHERE account_id = $1::uuid AND id IN (SELECT json_array_elements_text($2::json)::uuid)`,
-      accountId,
-      JSON.stringify(changeset.deletes.map((d) => d.id)),
+    const ids = JSON.stringify(changeset.deletes.map((d) => d.id));
+    applied.deleted = await inLane(db, () =>
+      db.$executeRawUnsafe(
+        `DELETE FROM core.transaction
+         WHERE account_id = $1::uuid AND id IN (SELECT json_array_elements_text($2::json)::uuid)`,
+        accountId,
+        ids,
+      ),
     );
   }
 
@@ -222,10 +206,15 @@ export async function applyTransactionChangeset(
         replacesPendingId: replacesPendingId ?? current.replacesPendingId,
       });
     }
-    const rows = [...merged].map(([id, m]) => ({ id, ...rowOf(m.values, m.replacesPendingId) }));
-    for (const chunk of chunks(rows)) {
-      applied.updated += await db.$executeRawUnsafe(
-        `UPDATE core.transaction AS t SET
+    applied.updated = await runPipelined(
+      db,
+      chunks([...merged]).map((chunk) => () => {
+        const rows = JSON.stringify(
+          chunk.map(([id, m]) => ({ id, ...rowOf(m.values, m.replacesPendingId) })),
+        );
+        return () =>
+          db.$executeRawUnsafe(
+            `UPDATE core.transaction AS t SET
          provider_transaction_id = x.provider_transaction_id,
          id_source = x.id_source::core.transaction_id_source,
          status = x.status::core.transaction_status, date = x.date,
@@ -237,18 +226,25 @@ export async function applyTransactionChangeset(
          category = COALESCE(t.category, ${PENDING_CATEGORY}), note = COALESCE(t.note, ${PENDING_NOTE})
        FROM json_to_recordset($2::json) AS x(id uuid, ${RECORD_COLUMNS})
        WHERE t.id = x.id AND t.account_id = $1::uuid AND t.payload_hash IS DISTINCT FROM x.payload_hash`,
-        accountId,
-        JSON.stringify(chunk),
-        now.toISOString(),
-      );
-    }
+            accountId,
+            rows,
+            now.toISOString(),
+          );
+      }),
+    );
   }
 
   if (changeset.inserts.length > 0) {
-    const rows = changeset.inserts.map((insert) => rowOf(insert.values, insert.replacesPendingId));
-    for (const chunk of chunks(rows)) {
-      applied.inserted += await db.$executeRawUnsafe(
-        `INSERT INTO core.transaction
+    // Each statement's rows are built while the database inserts the previous statement's.
+    applied.inserted = await runPipelined(
+      db,
+      chunks(changeset.inserts).map((chunk) => () => {
+        const rows = JSON.stringify(
+          chunk.map((insert) => rowOf(insert.values, insert.replacesPendingId)),
+        );
+        return () =>
+          db.$executeRawUnsafe(
+            `INSERT INTO core.transaction
          (account_id, provider_transaction_id, id_source, status, date, booking_date, value_date,
           booked_at, amount, currency, description, counterparty_name, counterparty_iban, mcc,
           fingerprint, replaces_pending_id, payload_hash, created_at, updated_at, category, note)
@@ -258,21 +254,25 @@ export async function applyTransactionChangeset(
          x.fingerprint, x.replaces_pending_id, x.payload_hash, $3::timestamptz, $3::timestamptz,
          ${PENDING_CATEGORY}, ${PENDING_NOTE}
        FROM json_to_recordset($2::json) AS x(${RECORD_COLUMNS})`,
-        accountId,
-        JSON.stringify(chunk),
-        now.toISOString(),
-      );
-    }
+            accountId,
+            rows,
+            now.toISOString(),
+          );
+      }),
+    );
   }
 
   if (changeset.supersede.length > 0) {
-    applied.superseded = await db.$executeRawUnsafe(
-      `UPDATE core.transaction SET superseded_at = $3::timestamptz, updated_at = $3::timestamptz
-       WHERE account_id = $1::uuid AND superseded_at IS NULL
-         AND id IN (SELECT json_array_elements_text($2::json)::uuid)`,
-      accountId,
-      JSON.stringify(changeset.supersede.map((s) => s.pendingId)),
-      now.toISOString(),
+    const ids = JSON.stringify(changeset.supersede.map((s) => s.pendingId));
+    applied.superseded = await inLane(db, () =>
+      db.$executeRawUnsafe(
+        `UPDATE core.transaction SET superseded_at = $3::timestamptz, updated_at = $3::timestamptz
+         WHERE account_id = $1::uuid AND superseded_at IS NULL
+           AND id IN (SELECT json_array_elements_text($2::json)::uuid)`,
+        accountId,
+        ids,
+        now.toISOString(),
+      ),
     );
   }
   return applied;
@@ -296,7 +296,7 @@ export async function saveQuarantined(
   const unique = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
     const payload = JSON.stringify(row.raw) ?? "null";
-    const hash = md5(payload);
+    const hash = md5Hex(payload);
     unique.set(hash, { status: row.status, reason: row.reason, payload, payload_hash: hash });
   }
   return db.$executeRawUnsafe(
@@ -403,7 +403,7 @@ export async function saveBalances(
   const fetchedOn = new Date(`${fetchedAt.toISOString().slice(0, 10)}T00:00:00.000Z`);
   const rows = new Map<string, Record<string, unknown>>();
   for (const b of balances) {
-    const date = day(b.referenceDate ?? fetchedOn);
+    const date = isoDay(b.referenceDate ?? fetchedOn);
     rows.set(`${b.providerType}\n${date}`, {
       date,
       kind: b.kind,

@@ -47,6 +47,7 @@ import {
 } from "./quota";
 import { rawStoreFor, type RawStore } from "./raw-store";
 import { planTransactionChanges } from "./standardise";
+import type { TransactionChangeset } from "./standardise-types";
 
 const DAY_MS = 86_400_000;
 
@@ -85,6 +86,13 @@ export function transactionsFetchStart(input: {
 
 /** Lease of a running sync; renewed every quarter of it while the run works. */
 export const SYNC_LEASE_MS = 2 * 60_000;
+
+/**
+ * Accounts whose fetched transactions may be held at once (being written, or fetched while
+ * another is written): two keep the network and both database connections busy, and bound memory
+ * to two accounts' histories.
+ */
+const WRITES_IN_FLIGHT = 2;
 
 /** How long one account's transactions may take to commit (100k rows take seconds). */
 const ACCOUNT_TRANSACTION_TIMEOUT_MS = 10 * 60_000;
@@ -332,8 +340,8 @@ export async function syncConnection(
     if (options.signal?.aborted) throw new Aborted();
   };
 
-  // The previous account's transactions write, running while the next account is fetched.
-  let writing: Promise<void> | undefined;
+  // Accounts' transaction writes still running (oldest first), while the next account is fetched.
+  const writes: Promise<void>[] = [];
   try {
     if (connection.removedAt) {
       return await finish(SyncRunStatus.FAILED, {
@@ -410,22 +418,24 @@ export async function syncConnection(
       accounts.map((a) => a.row.providerAccountId),
     );
     // Pipelined: an account's transactions are written while the next account's are fetched
-    // (the network and the database work in parallel). Each write is still its own transaction.
+    // (the network and the database work in parallel), and two accounts' writes may overlap.
+    // Each write is still its own transaction.
     const accountDone = async () => {
       counters.accountsDone += 1;
       await heartbeat(db, runId, counters, clock(), SYNC_LEASE_MS);
       progress();
       checkpoint("account-done");
     };
-    const settle = async () => {
-      if (!writing) return;
-      const pending = writing;
-      writing = undefined;
-      await pending;
-      await accountDone();
+    const settleOldest = async () => {
+      await writes.shift();
+    };
+    const settleAll = async () => {
+      while (writes.length > 0) await settleOldest();
     };
     for (const { row, summary } of accounts) {
       checkAbort();
+      // At most WRITES_IN_FLIGHT accounts' rows are held at once: fetched or being written.
+      while (writes.length >= WRITES_IN_FLIGHT) await settleOldest();
       let write: (() => Promise<void>) | undefined;
       const outcome = await syncAccount(db, provider, raw, {
         account: row,
@@ -441,10 +451,10 @@ export async function syncConnection(
         providerInstitutionId: connection.institution.providerInstitutionId,
         defer: (store) => (write = store),
       });
-      await settle();
       if (outcome.synced) anySuccess = true;
       problems.push(...outcome.problems);
       if (outcome.consentExpired) {
+        await settleAll();
         connectionStatus = ConnectionStatus.EXPIRED;
         return await finish(SyncRunStatus.FAILED, {
           code: "consent_expired",
@@ -453,14 +463,15 @@ export async function syncConnection(
         });
       }
       if (write) {
-        writing = write();
-        // Awaited by settle(); this only keeps a failure from being reported as unhandled first.
-        writing.catch(() => {});
+        const written = write().then(accountDone);
+        // Awaited by settleOldest(); this only keeps a failure from being reported as unhandled.
+        written.catch(() => {});
+        writes.push(written);
       } else {
         await accountDone();
       }
     }
-    await settle();
+    await settleAll();
 
     if (problems.length === 0) return await finish(SyncRunStatus.SUCCEEDED);
     const retryAts = problems.flatMap((p) => (p.retryAt ? [p.retryAt] : []));
@@ -476,7 +487,7 @@ export async function syncConnection(
     return await finish(anySuccess ? SyncRunStatus.PARTIAL : SyncRunStatus.FAILED, problem);
   } catch (error) {
     // Never journal the end while a write is still going on.
-    await writing?.catch(() => {});
+    await Promise.allSettled(writes);
     if (error instanceof ProviderError && error.relinkRequired) {
       connectionStatus = ConnectionStatus.EXPIRED;
     }
@@ -750,20 +761,35 @@ async function syncAccount(
     const store = async () => {
       await db.$transaction(
         async (tx) => {
-          await raw.saveTransactions(tx, providerAccountId, fetched);
-          checkpoint("raw-written");
           // Open-ended like the request itself: a released hold with a future value date must
           // still count as gone.
           const window = { from };
           const ids = [...fetched.booked, ...fetched.pending].map((t) => t.providerTransactionId);
-          const existing = await loadExistingTransactions(tx, account.id, window, ids);
-          const changeset = planTransactionChanges({
-            accountId: account.id,
-            window,
-            fetched: { booked: fetched.booked, pending: fetched.pending },
-            existing,
-          });
-          await applyTransactionChangeset(tx, changeset, existing, fetchedAt);
+          // The raw rows are written while the core rows are planned and prepared: the database
+          // runs the raw statements while this process works (one connection, statements in
+          // order, all in this one transaction).
+          const rawWrite = raw.saveTransactions(tx, providerAccountId, fetched);
+          rawWrite.catch(() => {}); // awaited below, also when something else fails first
+          let coreWrite: Promise<unknown> | undefined;
+          let changeset: TransactionChangeset;
+          try {
+            const existing = await loadExistingTransactions(tx, account.id, window, ids);
+            changeset = planTransactionChanges({
+              accountId: account.id,
+              window,
+              fetched: { booked: fetched.booked, pending: fetched.pending },
+              existing,
+            });
+            coreWrite = applyTransactionChangeset(tx, changeset, existing, fetchedAt);
+            coreWrite.catch(() => {});
+            await rawWrite;
+            checkpoint("raw-written");
+            await coreWrite;
+          } catch (error) {
+            // Never leave a statement running on a transaction that is being rolled back.
+            await Promise.allSettled([rawWrite, coreWrite]);
+            throw error;
+          }
           counters.rowsInserted += changeset.counts.inserted;
           counters.rowsUpdated += changeset.counts.updated;
           counters.rowsUnchanged += changeset.counts.unchanged;

@@ -2,13 +2,14 @@
  * GoCardless' raw tables (`gocardless.*`): every payload kept verbatim, upserted idempotently on
  * its natural key, and rewritten only when its hash changed (an unchanged re-sync writes nothing).
  *
- * Bulk rows travel as ONE JSON parameter expanded by `json_to_recordset`: on this stack that is
- * several times faster than one array parameter per column, and far faster than `createMany`.
+ * Bulk rows travel as JSON parameters expanded by `json_to_recordset` (transactions: their
+ * payloads in a second JSON array, zipped by position): on this stack that is several times faster
+ * than one array parameter per column, and far faster than `createMany`. Statements of one account
+ * are pipelined (the next is prepared while the database runs the previous one).
  * `last_seen_at` moves only when a row changes (then it equals the fetch that changed it): bumping
  * it for every unchanged row would rewrite the whole history on every sync. When a row was last
  * *fetched* is in the sync journal and the account's fetch times.
  */
-import { createHash } from "node:crypto";
 import type { Db } from "@/server/db/client";
 import type {
   ProviderBalance,
@@ -16,25 +17,13 @@ import type {
   ProviderTransactions,
   RateLimitSnapshot,
 } from "@/server/providers/types";
+import { chunks, inLane, isoDay, md5Hex, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
 import { accountMetadataSchema, agreementSchema, requisitionSchema } from "./api/schemas";
 
-/**
- * Rows per bulk statement: one account's history goes in several statements (in its one
- * transaction), so no parameter grows to hundreds of megabytes in memory.
- */
-const BULK_CHUNK_ROWS = 5_000;
-
 /** md5 (hex) of a payload's JSON text: what `payload_hash` holds. Not a security measure. */
 export function payloadHash(payload: unknown): string {
-  return createHash("md5")
-    .update(JSON.stringify(payload) ?? "null")
-    .digest("hex");
-}
-
-/** `YYYY-MM-DD` of a calendar date held at UTC midnight. */
-function day(date: Date | undefined): string | null {
-  return date ? date.toISOString().slice(0, 10) : null;
+  return md5Hex(JSON.stringify(payload) ?? "null");
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -196,7 +185,7 @@ async function saveBalances(
   // One row per (type, day); should a bank repeat a type for one day, the last figure wins.
   const rows = new Map<string, Record<string, unknown>>();
   for (const balance of balances) {
-    const referenceDate = day(balance.referenceDate ?? fetchedOn);
+    const referenceDate = isoDay(balance.referenceDate ?? fetchedOn);
     rows.set(`${balance.providerType}\n${referenceDate}`, {
       balance_type: balance.providerType,
       amount: balance.amount.toFixed(),
@@ -222,7 +211,8 @@ async function saveBalances(
   );
 }
 
-interface RawTransactionRow {
+/** The columns of a raw transaction row besides its payload, as the bulk statement reads them. */
+interface RawTransactionColumns {
   status: "BOOKED" | "PENDING";
   transaction_id: string | null;
   internal_transaction_id: string | null;
@@ -231,35 +221,51 @@ interface RawTransactionRow {
   value_date: string | null;
   amount: string;
   currency: string;
-  payload: string;
   payload_hash: string;
 }
 
+/** A row to write: its columns and its payload as JSON text (serialised once, also hashed). */
+interface RawTransactionRow {
+  columns: RawTransactionColumns;
+  payload: string;
+}
+
 /**
- * The natural key of each row: the provider's resolved id, with `#n` appended for the n-th row
- * of one list sharing it (the provider already numbers content-identified twins; this only guards
- * the unique key should two rows of one response still share an id).
+ * The rows of one list that are new or changed. The natural key of each row is the provider's
+ * resolved id, with `#n` appended for the n-th row of the list sharing it (the provider already
+ * numbers content-identified twins; this only guards the unique key should two rows of one
+ * response still share an id). `known` holds the stored rows' `status id hash` keys.
  */
-function rawRows(list: readonly ProviderTransaction[], status: "BOOKED" | "PENDING") {
+function changedRows(
+  list: readonly ProviderTransaction[],
+  status: "BOOKED" | "PENDING",
+  known: ReadonlySet<string>,
+  into: RawTransactionRow[],
+): void {
   const seen = new Map<string, number>();
-  return list.map((tx): RawTransactionRow => {
+  for (const tx of list) {
     const occurrence = (seen.get(tx.providerTransactionId) ?? 0) + 1;
     seen.set(tx.providerTransactionId, occurrence);
+    const resolvedId =
+      occurrence === 1 ? tx.providerTransactionId : `${tx.providerTransactionId}#${occurrence}`;
     const payload = JSON.stringify(tx.raw) ?? "null";
-    return {
-      status,
-      transaction_id: textField(tx.raw, "transactionId"),
-      internal_transaction_id: textField(tx.raw, "internalTransactionId"),
-      resolved_id:
-        occurrence === 1 ? tx.providerTransactionId : `${tx.providerTransactionId}#${occurrence}`,
-      booking_date: day(tx.bookingDate),
-      value_date: day(tx.valueDate),
-      amount: tx.amount.toFixed(),
-      currency: tx.currency,
+    const hash = md5Hex(payload);
+    if (known.has(`${status} ${resolvedId} ${hash}`)) continue;
+    into.push({
+      columns: {
+        status,
+        transaction_id: textField(tx.raw, "transactionId"),
+        internal_transaction_id: textField(tx.raw, "internalTransactionId"),
+        resolved_id: resolvedId,
+        booking_date: isoDay(tx.bookingDate),
+        value_date: isoDay(tx.valueDate),
+        amount: tx.amount.toFixed(),
+        currency: tx.currency,
+        payload_hash: hash,
+      },
       payload,
-      payload_hash: createHash("md5").update(payload).digest("hex"),
-    };
-  });
+    });
+  }
 }
 
 async function saveTransactions(
@@ -267,48 +273,52 @@ async function saveTransactions(
   providerAccountId: string,
   transactions: ProviderTransactions,
 ): Promise<number> {
-  const rows = [
-    ...rawRows(transactions.booked, "BOOKED"),
-    ...rawRows(transactions.pending, "PENDING"),
-  ];
-  if (rows.length === 0) return 0;
+  if (transactions.booked.length === 0 && transactions.pending.length === 0) return 0;
   // Send only rows that are new or changed: an unchanged re-sync then costs one read.
-  const stored = await db.$queryRawUnsafe<{ k: string }[]>(
-    `SELECT status || ' ' || resolved_id || ' ' || payload_hash AS k
-     FROM gocardless.transaction WHERE account_id = $1`,
-    providerAccountId,
+  const stored = await inLane(db, () =>
+    db.$queryRawUnsafe<{ k: string }[]>(
+      `SELECT status || ' ' || resolved_id || ' ' || payload_hash AS k
+       FROM gocardless.transaction WHERE account_id = $1`,
+      providerAccountId,
+    ),
   );
   const known = new Set(stored.map((row) => row.k));
-  const changed = rows.filter(
-    (row) => !known.has(`${row.status} ${row.resolved_id} ${row.payload_hash}`),
+  const changed: RawTransactionRow[] = [];
+  changedRows(transactions.booked, "BOOKED", known, changed);
+  changedRows(transactions.pending, "PENDING", known, changed);
+  return runPipelined(
+    db,
+    chunks(changed).map((chunk) => () => insertTransactionRows(db, providerAccountId, chunk)),
   );
-  // The payload travels as text inside the JSON document and becomes jsonb once, in SQL.
-  let written = 0;
-  for (let start = 0; start < changed.length; start += BULK_CHUNK_ROWS) {
-    written += await insertTransactionRows(
-      db,
-      providerAccountId,
-      changed.slice(start, start + BULK_CHUNK_ROWS),
-    );
-  }
-  return written;
 }
 
+/**
+ * One bulk upsert, prepared (see {@link runPipelined}). The columns travel as one JSON document and the payloads as a second one, a
+ * JSON array of the payloads' own text: zipped by position (`ROWS FROM`), each payload becomes
+ * jsonb without ever being escaped into a JSON string and parsed back.
+ */
 function insertTransactionRows(
   db: Db,
   providerAccountId: string,
   rows: readonly RawTransactionRow[],
-): Promise<number> {
-  return db.$executeRawUnsafe(
-    `INSERT INTO gocardless.transaction
+): () => PromiseLike<number> {
+  const columns = JSON.stringify(rows.map((row) => row.columns));
+  const payloads = `[${rows.map((row) => row.payload).join(",")}]`;
+  return () =>
+    db.$executeRawUnsafe(
+      `INSERT INTO gocardless.transaction
        (account_id, status, transaction_id, internal_transaction_id, resolved_id, booking_date,
         value_date, amount, currency, payload, payload_hash)
      SELECT $1, x.status::core.transaction_status, x.transaction_id, x.internal_transaction_id,
-       x.resolved_id, x.booking_date, x.value_date, x.amount, x.currency, x.payload::jsonb,
+       x.resolved_id, x.booking_date, x.value_date, x.amount, x.currency, x.payload,
        x.payload_hash
-     FROM json_to_recordset($2::json) AS x(status text, transaction_id text,
-       internal_transaction_id text, resolved_id text, booking_date date, value_date date,
-       amount numeric, currency text, payload text, payload_hash text)
+     FROM ROWS FROM (
+       json_to_recordset($2::json) AS (status text, transaction_id text,
+         internal_transaction_id text, resolved_id text, booking_date date, value_date date,
+         amount numeric, currency text, payload_hash text),
+       jsonb_array_elements($3::jsonb)
+     ) AS x(status, transaction_id, internal_transaction_id, resolved_id, booking_date,
+       value_date, amount, currency, payload_hash, payload)
      ON CONFLICT (account_id, status, resolved_id) DO UPDATE SET
        transaction_id = EXCLUDED.transaction_id,
        internal_transaction_id = EXCLUDED.internal_transaction_id,
@@ -316,9 +326,10 @@ function insertTransactionRows(
        amount = EXCLUDED.amount, currency = EXCLUDED.currency, payload = EXCLUDED.payload,
        payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
      WHERE gocardless.transaction.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
-    providerAccountId,
-    JSON.stringify(rows),
-  );
+      providerAccountId,
+      columns,
+      payloads,
+    );
 }
 
 async function saveRateLimits(db: Db, snapshots: readonly RateLimitSnapshot[]): Promise<void> {
