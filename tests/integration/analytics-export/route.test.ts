@@ -1,0 +1,222 @@
+/**
+ * `GET /api/analytics/<source>` and `/api/analytics/version` through their route handlers on a
+ * real PostgreSQL: 401 without a session, 404 for an unknown source, the data version as ETag
+ * (304 while unchanged, a new one after an insert or an edit), the Arrow IPC decoded and loaded
+ * into the browser's DuckDB engine equal to the seeded rows with exact decimals, and the rows
+ * sent in several record batches (one cursor batch at a time).
+ */
+import type { Session } from "next-auth";
+import { RecordBatchReader, Schema } from "apache-arrow";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { encodeSourceBatch, sourceSchema } from "@/analytics/arrow";
+import { openNodeDuckDb, type NodeDuckDb } from "@/analytics/duckdb-node";
+import { queryRows } from "@/analytics/runner";
+import { findSource, SOURCES } from "@/analytics/sources";
+import {
+  ARROW_STREAM_TYPE,
+  dataVersion,
+  etagMatches,
+  IpcStreamEncoder,
+  sourceIpcStream,
+} from "@/server/analytics/export";
+import { getDb } from "@/server/db/client";
+import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
+import { insertTransactions, seedAccounts } from "@/tests/integration/domain/transactions-seed";
+
+// next-auth's session reader needs a Next.js request; everything else is real.
+const session = vi.hoisted(() => ({ current: null as Session | null }));
+vi.mock("@/server/auth", () => ({ auth: async () => session.current }));
+
+const OWNER: Session = {
+  user: { id: "00000000-0000-4000-8000-000000000001", email: "owner@example.test" },
+  expires: "2099-01-01T00:00:00.000Z",
+};
+
+let database: TestDatabase;
+let duck: NodeDuckDb;
+let accountId: string;
+let transactionIds: string[];
+let GET: (request: Request, context: { params: Promise<{ source: string }> }) => Promise<Response>;
+let VERSION: () => Promise<Response>;
+
+/** Amounts that a float would get wrong, and a big one at DECIMAL(19,4)'s edge. */
+const AMOUNTS = [
+  "-0.1000",
+  "-0.2000",
+  "0.3000",
+  "-12.3456",
+  "123456789012345.6789",
+  "-999999999999999.9999",
+  "2500.0000",
+  "-0.0001",
+  "-45.5000",
+  "-7.0700",
+];
+
+function get(name: string, headers: Record<string, string> = {}): Promise<Response> {
+  const request = new Request(`http://localhost/api/analytics/${name}`, { headers });
+  return GET(request, { params: Promise.resolve({ source: name }) });
+}
+
+beforeAll(async () => {
+  [database, duck] = await Promise.all([createTestDatabase(), openNodeDuckDb()]);
+  // The route handlers use the app's shared client, made from DATABASE_URL on first use.
+  vi.stubEnv("DATABASE_URL", database.url);
+  ({ GET } = await import("@/app/api/analytics/[source]/route"));
+  ({ GET: VERSION } = await import("@/app/api/analytics/version/route"));
+  const [account] = await seedAccounts(database.db, ["Current"]);
+  accountId = account!.id;
+  transactionIds = await insertTransactions(
+    database.db,
+    AMOUNTS.map((amount, index) => ({
+      accountId,
+      date: `2024-03-${String(index + 1).padStart(2, "0")}`,
+      amount,
+      counterpartyName: index === 3 ? "Café “Ünïcode” ☕" : `Shop ${index}`,
+      status: index === 9 ? "PENDING" : "BOOKED",
+    })),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  duck?.close();
+  await getDb().$disconnect();
+  delete (globalThis as { finboardDb?: unknown }).finboardDb;
+  vi.unstubAllEnvs();
+  await database?.drop();
+});
+
+describe("GET /api/analytics/<source>", () => {
+  it("answers 401 without a session, for sources and the version alike", async () => {
+    session.current = null;
+    const response = await get("src_transactions");
+    expect(response.status).toBe(401);
+    expect(await response.text()).toMatch(/sign in/i);
+    expect((await VERSION()).status).toBe(401);
+  });
+
+  it("answers 404 for a name that is no source", async () => {
+    session.current = OWNER;
+    for (const name of ["nope", "stg_transactions", "src_transactions;drop", ""]) {
+      const response = await get(name);
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    }
+  });
+
+  it("streams every source as Arrow IPC that DuckDB loads with exact decimals", async () => {
+    session.current = OWNER;
+    for (const source of SOURCES) {
+      const response = await get(source.name);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe(ARROW_STREAM_TYPE);
+      expect(response.headers.get("cache-control")).toContain("no-transform");
+      expect(response.headers.get("content-encoding")).toBeNull();
+      duck.insertArrow(source.name, new Uint8Array(await response.arrayBuffer()));
+    }
+    const rows = await queryRows(
+      duck.conn,
+      `SELECT transaction_id, account_id, status, date::VARCHAR AS date, amount::VARCHAR AS amount,
+              counterparty_name, typeof(amount) AS amount_type
+         FROM src_transactions ORDER BY date`,
+    );
+    expect(rows).toEqual(
+      AMOUNTS.map((amount, index) => ({
+        transaction_id: transactionIds[index],
+        account_id: accountId,
+        status: index === 9 ? "PENDING" : "BOOKED",
+        date: `2024-03-${String(index + 1).padStart(2, "0")}`,
+        amount: amount.replace(/^(-?)0*(\d)/, "$1$2"),
+        counterparty_name: index === 3 ? "Café “Ünïcode” ☕" : `Shop ${index}`,
+        amount_type: "DECIMAL(19,4)",
+      })),
+    );
+    const sums = await queryRows(
+      duck.conn,
+      "SELECT sum(amount)::VARCHAR AS total FROM src_transactions WHERE amount > -1 AND amount < 1",
+    );
+    // -0.1 - 0.2 + 0.3 - 0.0001, exactly.
+    expect(sums).toEqual([{ total: "-0.0001" }]);
+    const accounts = await queryRows(duck.conn, "SELECT account_id, name FROM src_accounts");
+    expect(accounts).toEqual([{ account_id: accountId, name: "Current" }]);
+  });
+
+  it("sends more rows than a batch in several record batches of the declared schema", async () => {
+    const source = findSource("src_transactions")!;
+    const stream = sourceIpcStream(getDb(), source, 3);
+    const reader = await RecordBatchReader.from(stream);
+    const batches = [];
+    for await (const batch of reader) batches.push(batch);
+    expect(batches.map((batch) => batch.numRows)).toEqual([3, 3, 3, 1]);
+    expect(batches[0]!.schema.fields.map((field) => `${field.name}:${field.type}`)).toEqual(
+      sourceSchema(source).fields.map((field) => `${field.name}:${field.type}`),
+    );
+  });
+
+  it("stops reading and rolls back when the client goes away", async () => {
+    const source = findSource("src_transactions")!;
+    const reader = sourceIpcStream(getDb(), source, 2).getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    await reader.cancel();
+    // The cursor's transaction ends: no session is left idle in a transaction.
+    await expect
+      .poll(
+        async () =>
+          (
+            await database.db.$queryRaw<{ n: number }[]>`
+              SELECT count(*)::int AS n FROM pg_stat_activity
+               WHERE datname = current_database() AND state LIKE 'idle in transaction%'`
+          )[0]!.n,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+    expect((await get("src_accounts")).status).toBe(200);
+  });
+
+  it("uses the data version as ETag: 304 while unchanged, a new version after a change", async () => {
+    session.current = OWNER;
+    const first = await get("src_transactions");
+    const etag = first.headers.get("etag")!;
+    await first.body?.cancel();
+    expect(etag).toMatch(/^"[0-9a-f]{20}"$/);
+    const version = (await (await VERSION()).json()) as { version: string; sources: string[] };
+    expect(`"${version.version}"`).toBe(etag);
+    expect(version.sources).toEqual(SOURCES.map((source) => source.name));
+
+    const again = await get("src_transactions", { "if-none-match": etag });
+    expect(again.status).toBe(304);
+    expect(again.headers.get("etag")).toBe(etag);
+    expect(await again.text()).toBe("");
+    expect((await get("src_balances", { "if-none-match": `W/${etag}, "x"` })).status).toBe(304);
+
+    await database.db.transaction.updateMany({
+      where: { id: transactionIds[0] },
+      data: { category: "Groceries" },
+    });
+    const afterEdit = await get("src_transactions", { "if-none-match": etag });
+    expect(afterEdit.status).toBe(200);
+    const editEtag = afterEdit.headers.get("etag")!;
+    await afterEdit.body?.cancel();
+    expect(editEtag).not.toBe(etag);
+
+    await insertTransactions(database.db, [{ accountId, date: "2024-04-01", amount: "-1.00" }]);
+    expect(`"${await dataVersion(database.db)}"`).not.toBe(editEtag);
+  });
+});
+
+describe("helpers", () => {
+  it("matches If-None-Match lists, weak tags and *", () => {
+    expect(etagMatches(null, '"a"')).toBe(false);
+    expect(etagMatches('"b", "a"', '"a"')).toBe(true);
+    expect(etagMatches('W/"a"', '"a"')).toBe(true);
+    expect(etagMatches("*", '"a"')).toBe(true);
+    expect(etagMatches('"ab"', '"a"')).toBe(false);
+  });
+
+  it("refuses a batch of another schema", () => {
+    const encoder = new IpcStreamEncoder(new Schema([]));
+    const batch = encodeSourceBatch(findSource("src_accounts")!, [{ account_id: "a" }]);
+    expect(() => encoder.batch(batch)).toThrow(/different schema/);
+  });
+});
