@@ -3,7 +3,7 @@
  * details), balances and transactions (id fallback chain, description and counterparty fallbacks,
  * pending→booked fingerprint).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { Provider } from "@/generated/prisma/enums";
 import type {
   ProviderAccount,
@@ -190,7 +190,8 @@ function sha256(parts: readonly unknown[]): string {
 }
 
 function sha256Text(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  // The one-shot hash: several times cheaper than createHash() for small inputs (100k rows).
+  return hash("sha256", text, "hex");
 }
 
 /**

@@ -20,6 +20,7 @@ import { connectionSyncAvailability } from "@/server/sync/availability";
 import {
   accountFigures,
   applyTransactionChangeset,
+  loadExistingTransactions,
   saveAccountDetails,
   saveBalances,
   saveQuarantined,
@@ -31,6 +32,7 @@ import {
   finishRun,
   heartbeat,
 } from "@/server/sync/journal";
+import { planTransactionChanges } from "@/server/sync/standardise";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 
 let database: TestDatabase;
@@ -243,6 +245,60 @@ describe("gocardless raw store", () => {
     );
     expect(applied.inserted).toBe(6_001);
     expect(await db.transaction.count({ where: { accountId } })).toBe(6_001);
+  });
+
+  it("rewrites a history's bank fields in several statements and never the person's category or note", async () => {
+    const { db } = database;
+    // The 6,001 rows the previous test stored, each with the person's category and note.
+    await db.$executeRaw`
+      UPDATE core.transaction SET category = 'Groceries', note = 'mine ' || provider_transaction_id
+      WHERE account_id = ${accountId}::uuid`;
+    const existing = await loadExistingTransactions(db, accountId, {}, []);
+    expect(existing).toHaveLength(6_001);
+    // The bank now words every row differently: a re-sync updates them all.
+    const booked = existing.map((row): ProviderTransaction => ({
+      providerTransactionId: row.providerTransactionId,
+      idSource: row.idSource,
+      status: row.status,
+      date: row.date,
+      amount: row.amount,
+      currency: row.currency,
+      description: `new text ${row.providerTransactionId}`,
+      fingerprint: row.fingerprint,
+      raw: {},
+    }));
+    const changeset = planTransactionChanges({
+      accountId,
+      window: {},
+      fetched: { booked, pending: [] },
+      existing,
+    });
+    expect(changeset.counts).toMatchObject({ updated: 6_001, inserted: 0 });
+    const applied = await applyTransactionChangeset(db, changeset, existing, NOW);
+    expect(applied.updated).toBe(6_001);
+    const rows = await db.transaction.findMany({
+      where: { accountId },
+      select: { providerTransactionId: true, description: true, category: true, note: true },
+    });
+    expect(rows).toHaveLength(6_001);
+    for (const row of rows) {
+      expect(row).toEqual({
+        providerTransactionId: row.providerTransactionId,
+        description: `new text ${row.providerTransactionId}`,
+        category: "Groceries",
+        note: `mine ${row.providerTransactionId}`,
+      });
+    }
+    // The same data again changes nothing.
+    const again = await loadExistingTransactions(db, accountId, {}, []);
+    const unchanged = planTransactionChanges({
+      accountId,
+      window: {},
+      fetched: { booked, pending: [] },
+      existing: again,
+    });
+    expect(unchanged.counts).toMatchObject({ updated: 0, inserted: 0, unchanged: 6_001 });
+    expect((await applyTransactionChangeset(db, unchanged, again, NOW)).updated).toBe(0);
   });
 
   it("keeps the latest rate-limit figures per account and scope", async () => {
