@@ -21,6 +21,7 @@ const { parseTrustProxy, TRUST_PROXY_FORMAT, withClientAddress } = tsRequire(
   "../server/auth/client-address.ts",
   import.meta.url,
 );
+const { serveDuckdbAsset } = tsRequire("../server/http/duckdb-assets.ts", import.meta.url);
 const { default: next } = await import("next");
 
 // The launcher has already checked these with server/config.ts (zod); loading that here would
@@ -48,7 +49,14 @@ const app = next({
 });
 await app.prepare();
 const handle = app.getRequestHandler();
-server.on("request", withClientAddress(handle, trustProxy));
+const root = process.cwd();
+// DuckDB-wasm's files (public/duckdb/<version>/) go out precompressed, before Next sees them.
+server.on(
+  "request",
+  withClientAddress((request, response) => {
+    if (!serveDuckdbAsset(request, response, root)) return handle(request, response);
+  }, trustProxy),
+);
 server.listen(port, host, () => {
   console.log(`finboard: listening on http://${formatHost(host)}:${port}`);
 });

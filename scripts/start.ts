@@ -28,6 +28,7 @@ import {
   sourceFingerprint,
 } from "@/server/runtime/launcher";
 import { runLauncher, spawnNodeServer, whenExited } from "@/server/runtime/lifecycle";
+import { prepareDuckdbAssets } from "@/server/http/duckdb-assets";
 import { loadConfigOrReport } from "./lib/config";
 
 const dev = process.argv.includes("--dev");
@@ -98,6 +99,8 @@ async function main(): Promise<number> {
     openDatabase: () => openDatabase({ ...databaseOptionsFromConfig(config, root), log: say }),
     // Between migration and serving.
     prepare: async (database, signal) => {
+      // DuckDB-wasm's browser files, precompressed (a minute once per version, then instant).
+      await prepareDuckdbAssets(root, say);
       await buildIfStale(serverEnv(database), signal);
       // While no owner exists: a one-time token for set-up from another machine, in the log.
       await announceSetupToken(database.url, say, config.appUrl);

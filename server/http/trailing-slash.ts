@@ -1,5 +1,5 @@
 /**
- * One canonical, slash-less address per page. next.config.ts turns Next's own trailing-slash
+ * One canonical, slash-less address per page. next.config.mjs turns Next's own trailing-slash
  * redirect off because the sandbox bank's GoCardless-style API must answer paths ending in "/"
  * as they are; everything else is redirected here, once.
  */

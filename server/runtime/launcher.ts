@@ -26,7 +26,7 @@ export const BUILD_INPUTS = [
   "analytics",
   "public",
   "proxy.ts",
-  "next.config.ts",
+  "next.config.mjs",
   "tsconfig.json",
   "package-lock.json",
   "prisma/schema.prisma",
