@@ -26,6 +26,7 @@ import { performance } from "node:perf_hooks";
 import { createOwner } from "@/server/auth/owner";
 import { createPrismaClient, type PrismaClient } from "@/server/db/client";
 import { openDatabase, withDatabase } from "@/server/db/open-database";
+import { getAccountsOverview } from "@/server/domain/accounts";
 import {
   decodeCursor,
   encodeCursor,
@@ -154,6 +155,18 @@ async function inProcess(db: PrismaClient, pages: PageCase[], iterations: number
     log(formatSummary(page.label, summary, `  rows ${first.items.length}${verdict}`));
     if (first.items.length === 0) failures.push(`${page.label}: no rows`);
   }
+  // The Accounts page beside them: ten accounts, each with its 90-day sparkline rebuilt from the
+  // transactions (one query for all).
+  const samples: number[] = [];
+  for (let i = 0; i < 5 + Math.min(iterations, 100); i++) {
+    const started = performance.now();
+    const overview = await getAccountsOverview(db);
+    if (i >= 5) samples.push(performance.now() - started);
+    if (i === 0 && overview.groups[0]?.accounts[0]?.sparkline.length !== 90) {
+      failures.push("accounts overview: no sparkline");
+    }
+  }
+  log(formatSummary("accounts overview (10 sparklines)", summarise(samples)));
   if (failures.length) log(`  problems: ${failures.join("; ")}`);
   log("\nplans (EXPLAIN ANALYZE, one run each):");
   for (const page of pages) {
