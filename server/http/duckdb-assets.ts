@@ -15,8 +15,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
 
-/** The duckdb-wasm version the app is built with; the asset URLs carry it (immutable caching). */
-export const DUCKDB_WASM_VERSION = "1.32.0";
+import { DUCKDB_ASSET_PREFIX, DUCKDB_WASM_VERSION } from "./duckdb-assets-path";
+
+export { DUCKDB_ASSET_PREFIX, DUCKDB_WASM_VERSION };
 
 /** The files the browser loads, with their media types. */
 export const DUCKDB_ASSET_TYPES: Readonly<Record<string, string>> = {
@@ -24,8 +25,6 @@ export const DUCKDB_ASSET_TYPES: Readonly<Record<string, string>> = {
   "duckdb-browser-eh.worker.js": "text/javascript; charset=utf-8",
 };
 
-/** The URL path prefix of the assets (version included). */
-export const DUCKDB_ASSET_PREFIX = `/duckdb/${DUCKDB_WASM_VERSION}/`;
 
 /**
  * The worker's own Content-Security-Policy: a worker script loaded from a URL runs under the
