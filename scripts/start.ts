@@ -99,8 +99,9 @@ async function main(): Promise<number> {
     openDatabase: () => openDatabase({ ...databaseOptionsFromConfig(config, root), log: say }),
     // Between migration and serving.
     prepare: async (database, signal) => {
-      // DuckDB-wasm's browser files, precompressed (a minute once per version, then instant).
-      await prepareDuckdbAssets(root, say);
+      // DuckDB-wasm's browser files with gzip copies (seconds, once per version); the brotli
+      // copies follow in the background.
+      await prepareDuckdbAssets(root, say, { brotliInBackground: true });
       await buildIfStale(serverEnv(database), signal);
       // While no owner exists: a one-time token for set-up from another machine, in the log.
       await announceSetupToken(database.url, say, config.appUrl);

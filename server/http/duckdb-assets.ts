@@ -25,7 +25,6 @@ export const DUCKDB_ASSET_TYPES: Readonly<Record<string, string>> = {
   "duckdb-browser-eh.worker.js": "text/javascript; charset=utf-8",
 };
 
-
 /**
  * The worker's own Content-Security-Policy: a worker script loaded from a URL runs under the
  * policy of its own response, so it needs `'wasm-unsafe-eval'` to compile DuckDB, and may only
@@ -61,14 +60,26 @@ async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   await rename(temporary, file);
 }
 
+/** Options of {@link prepareDuckdbAssets}. */
+export interface PrepareOptions {
+  /**
+   * Return once the files and their gzip copies are ready and finish the brotli copies in the
+   * background (`npm start`: the server serves gzip until then). Failures are logged.
+   */
+  brotliInBackground?: boolean;
+}
+
 /**
- * Copies the eh bundle's wasm and worker into {@link duckdbAssetDir} and writes `.br` (quality
- * 11, once: about a minute for the wasm) and `.gz` (level 9) copies beside them. Files already
- * newer than their source are left alone, so a second run takes milliseconds.
+ * Copies the eh bundle's wasm and worker into {@link duckdbAssetDir} and writes `.gz` (level 9)
+ * and `.br` (quality 11, once per version: one to four minutes for the wasm on a busy 2-core
+ * machine) copies beside them. Files already newer than their source are left alone, so a
+ * second run takes milliseconds. Resolves when all copies are written, or with
+ * `brotliInBackground` once the gzip copies are.
  */
 export async function prepareDuckdbAssets(
   root: string,
   log: (message: string) => void = () => {},
+  options: PrepareOptions = {},
 ): Promise<void> {
   const installed = installedDuckdbVersion(root);
   if (installed !== DUCKDB_WASM_VERSION) {
@@ -81,6 +92,7 @@ export async function prepareDuckdbAssets(
   const dist = path.dirname(require.resolve("@duckdb/duckdb-wasm/dist/duckdb-eh.wasm"));
   const dir = duckdbAssetDir(root);
   mkdirSync(dir, { recursive: true });
+  const brotli: Array<() => Promise<void>> = [];
   for (const name of Object.keys(DUCKDB_ASSET_TYPES)) {
     const source = path.join(dist, name);
     const target = path.join(dir, name);
@@ -95,21 +107,28 @@ export async function prepareDuckdbAssets(
       );
     }
     if (!isCurrent(`${target}.br`, target)) {
-      log(`compressing ${name} with brotli (once per duckdb-wasm version) …`);
-      pending.push(
-        readFile(target).then(async (data) => {
-          const compressed = await promisify(brotliCompress)(data, {
-            params: {
-              [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
-              [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.length,
-            },
-          });
-          await writeAtomically(`${target}.br`, compressed);
-        }),
-      );
+      brotli.push(async () => {
+        log(`compressing ${name} with brotli (once per duckdb-wasm version) …`);
+        const data = await readFile(target);
+        const compressed = await promisify(brotliCompress)(data, {
+          params: {
+            [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
+            [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.length,
+          },
+        });
+        await writeAtomically(`${target}.br`, compressed);
+      });
     }
     await Promise.all(pending);
   }
+  const compressAll = async () => {
+    for (const compress of brotli) await compress();
+  };
+  if (!options.brotliInBackground) return compressAll();
+  void compressAll().then(
+    () => brotli.length > 0 && log("brotli copies of DuckDB-wasm ready"),
+    (error: unknown) => log(`brotli copies of DuckDB-wasm failed: ${String(error)}`),
+  );
 }
 
 /** The content codings a request accepts (q=0 excluded). */

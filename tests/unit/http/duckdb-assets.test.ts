@@ -92,6 +92,23 @@ describe("prepareDuckdbAssets", () => {
     expect(messages.join("\n")).toMatch(/brotli/);
   });
 
+  it("can leave the brotli copies to the background", async () => {
+    const other = mkdtempSync(path.join(tmpdir(), "finboard-duckdb-bg-"));
+    try {
+      fakePackage(other, DUCKDB_WASM_VERSION);
+      const messages: string[] = [];
+      await prepareDuckdbAssets(other, (message) => messages.push(message), {
+        brotliInBackground: true,
+      });
+      const wasm = path.join(duckdbAssetDir(other), "duckdb-eh.wasm");
+      expect(gunzipSync(readFileSync(`${wasm}.gz`))).toEqual(WASM);
+      await expect.poll(() => messages.at(-1)).toBe("brotli copies of DuckDB-wasm ready");
+      expect(brotliDecompressSync(readFileSync(`${wasm}.br`))).toEqual(WASM);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it("refuses another installed version", async () => {
     const other = mkdtempSync(path.join(tmpdir(), "finboard-duckdb-other-"));
     try {
