@@ -45,5 +45,8 @@ export function rawStoreFor(provider: Provider): RawStore {
   switch (provider) {
     case Provider.GOCARDLESS:
       return gocardlessRawStore;
+    case Provider.ENABLEBANKING:
+      // Enable Banking's raw tables exist; the engine is wired to them in part 2 of issue 10.
+      throw new Error("Enable Banking sync is not wired to the raw store yet");
   }
 }
