@@ -34,7 +34,7 @@ import {
   pageQuery,
   type TransactionFilter,
 } from "@/server/domain/transactions";
-import { ensureBuild, signIn, startApp } from "./lib/app-server";
+import { cpuSecondsOf, ensureBuild, signIn, startApp, type RunningApp } from "./lib/app-server";
 import { formatSummary, summarise } from "./lib/latency";
 import { seedTransactions, type SeededData } from "./lib/seed-transactions";
 
@@ -181,26 +181,44 @@ interface HttpOutcome {
   errors: number;
 }
 
-/** One request: ok when HTTP 200 with a page in the body. */
+/** One request: ok when HTTP 200 with a result (for transactions.list: a page of rows). */
 async function requestPage(url: string, cookie: string): Promise<boolean> {
   try {
-    const response = await fetch(url, { headers: { cookie } });
+    const response = await fetch(url, cookie ? { headers: { cookie } } : {});
     const body = (await response.json()) as {
       result?: { data?: { json?: { items?: unknown[] } } };
     };
-    return response.status === 200 && Array.isArray(body.result?.data?.json?.items);
+    const json = body.result?.data?.json;
+    const isPage = url.includes("/transactions.list?");
+    return response.status === 200 && json !== undefined && (!isPage || Array.isArray(json.items));
   } catch {
     return false;
   }
 }
 
+/** CPU seconds used so far by the database server processes serving this database, or null. */
+async function databaseCpuSeconds(db: PrismaClient): Promise<number | null> {
+  const rows = await db.$queryRawUnsafe<{ pid: number }[]>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`,
+  );
+  let total = 0;
+  for (const { pid } of rows) {
+    const seconds = cpuSecondsOf(pid);
+    if (seconds === null) return null;
+    total += seconds;
+  }
+  return total;
+}
+
 async function overHttp(
-  baseUrl: string,
+  db: PrismaClient,
+  app: RunningApp,
   cookie: string,
   pages: PageCase[],
   clients: number,
   seconds: number,
 ): Promise<void> {
+  const { baseUrl } = app;
   const targets = pages.filter((p) => p.target);
   const urls = targets.map((page) => {
     const input = {
@@ -234,17 +252,70 @@ async function overHttp(
     }
     log(formatSummary(label, summarise(samples)));
   }
-  const outcomes: HttpOutcome[] = targets.map((p) => ({ label: p.label, samples: [], errors: 0 }));
+  log(`\nHTTP: ${clients} concurrent clients for ${seconds} s, GET /api/trpc/transactions.list`);
+  const loaded = await underLoad(
+    db,
+    app,
+    targets.map((page, i) => ({ label: page.label, url: urls[i]!, cookie })),
+    clients,
+    seconds,
+  );
+  for (const outcome of loaded.outcomes) {
+    const summary = summarise(outcome.samples);
+    const verdict = summary.p99 <= 200 ? "  ✓ ≤ 200 ms" : "  ✗ > 200 ms";
+    log(formatSummary(outcome.label, summary, `  errors ${outcome.errors}${verdict}`));
+  }
+  printLoadTotals(loaded);
+  // The floor under the same load: the one public procedure, no session, no query of note.
+  const floorSeconds = Math.min(10, seconds);
+  log(`\nthe same ${clients} clients for ${floorSeconds} s on health.check without a session:`);
+  const floor = await underLoad(
+    db,
+    app,
+    [{ label: "health.check", url: health, cookie: "" }],
+    clients,
+    floorSeconds,
+  );
+  printLoadTotals(floor);
+}
+
+interface LoadResult {
+  outcomes: HttpOutcome[];
+  all: number[];
+  wall: number;
+  /** CPU milliseconds per request of the app server and of the database, null where unknown. */
+  appCpuMs: number | null;
+  databaseCpuMs: number | null;
+  loadGeneratorCpuMs: number;
+  loadAverage: number;
+}
+
+/**
+ * `clients` concurrent clients for `seconds`, each asking the targets round-robin (starting at a
+ * different one) and waiting for every answer before the next request.
+ */
+async function underLoad(
+  db: PrismaClient,
+  app: RunningApp,
+  targets: { label: string; url: string; cookie: string }[],
+  clients: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const outcomes: HttpOutcome[] = targets.map((t) => ({ label: t.label, samples: [], errors: 0 }));
   const all: number[] = [];
+  const appCpu = cpuSecondsOf(app.pid);
+  const dbCpu = await databaseCpuSeconds(db);
+  const loadCpu = process.cpuUsage();
+  const loadAverage = os.loadavg()[0]!;
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
-      // Each client walks the pages round-robin, starting at a different one.
       for (let i = client; performance.now() < end; i++) {
-        const which = i % urls.length;
+        const which = i % targets.length;
+        const target = targets[which]!;
         const t0 = performance.now();
-        const ok = await requestPage(urls[which]!, cookie);
+        const ok = await requestPage(target.url, target.cookie);
         const elapsed = performance.now() - t0;
         const outcome = outcomes[which]!;
         outcome.samples.push(elapsed);
@@ -254,17 +325,33 @@ async function overHttp(
     }),
   );
   const wall = (performance.now() - started) / 1000;
-  const errors = outcomes.reduce((sum, o) => sum + o.errors, 0);
-  log(`\nHTTP: ${clients} concurrent clients for ${seconds} s, GET /api/trpc/transactions.list`);
-  for (const outcome of outcomes) {
-    const summary = summarise(outcome.samples);
-    const verdict = summary.p99 <= 200 ? "  ✓ ≤ 200 ms" : "  ✗ > 200 ms";
-    log(formatSummary(outcome.label, summary, `  errors ${outcome.errors}${verdict}`));
-  }
-  const overall = summarise(all);
-  log(formatSummary("all requests", overall, `  errors ${errors}`));
+  const appCpuAfter = cpuSecondsOf(app.pid);
+  const dbCpuAfter = await databaseCpuSeconds(db);
+  const loadCpuUsed = process.cpuUsage(loadCpu);
+  const perRequest = (before: number | null, after: number | null) =>
+    before === null || after === null ? null : ((after - before) * 1000) / all.length;
+  return {
+    outcomes,
+    all,
+    wall,
+    appCpuMs: perRequest(appCpu, appCpuAfter),
+    databaseCpuMs: perRequest(dbCpu, dbCpuAfter),
+    loadGeneratorCpuMs: (loadCpuUsed.user + loadCpuUsed.system) / 1000 / all.length,
+    loadAverage,
+  };
+}
+
+function printLoadTotals(result: LoadResult): void {
+  const errors = result.outcomes.reduce((sum, o) => sum + o.errors, 0);
+  log(formatSummary("all requests", summarise(result.all), `  errors ${errors}`));
   log(
-    `throughput: ${(all.length / wall).toFixed(0)} requests/s (${all.length.toLocaleString("en-GB")} in ${wall.toFixed(1)} s), errors: ${errors}`,
+    `throughput: ${(result.all.length / result.wall).toFixed(0)} requests/s (${result.all.length.toLocaleString("en-GB")} in ${result.wall.toFixed(1)} s), errors: ${errors}`,
+  );
+  const ms = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(1)} ms`);
+  log(
+    `CPU per request: app server ${ms(result.appCpuMs)}, database ${ms(result.databaseCpuMs)}, ` +
+      `load generator ${ms(result.loadGeneratorCpuMs)} (${os.cpus().length} CPUs; load average ` +
+      `before ${result.loadAverage.toFixed(1)})`,
   );
 }
 
@@ -316,7 +403,7 @@ export async function run(): Promise<void> {
     const app = await startApp(port, env, serverArgs);
     try {
       const cookie = await signIn(app.baseUrl, "bench@example.test", password);
-      await overHttp(app.baseUrl, cookie, pages, clients, seconds);
+      await overHttp(db, app, cookie, pages, clients, seconds);
     } finally {
       await app.stop();
     }

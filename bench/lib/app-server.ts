@@ -72,6 +72,8 @@ function onlyAddedDistGlobs(before: string, after: string, distDir: string): boo
 /** A running app server. */
 export interface RunningApp {
   baseUrl: string;
+  /** The server process (a Node process serving every request). */
+  pid: number;
   /** Stops the server (its whole process group) and waits for it. */
   stop(): Promise<void>;
 }
@@ -130,7 +132,22 @@ export async function startApp(
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  return { baseUrl, stop };
+  return { baseUrl, pid: child.pid!, stop };
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc; null where there is none
+ * (not Linux) or the process is gone.
+ */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // utime and stime are fields 14 and 15; the command name before them may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 function cookiesOf(response: Response): string[] {
