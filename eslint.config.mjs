@@ -8,6 +8,9 @@ const config = [
     ignores: [
       "node_modules/**",
       ".next/**",
+      // Builds into another NEXT_DIST_DIR (parallel e2e runs, benchmarks).
+      ".next-*/**",
+      "public/duckdb/**",
       "generated/**",
       "data/**",
       "coverage/**",
