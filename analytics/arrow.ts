@@ -39,8 +39,6 @@ export class SourceEncodingError extends Error {
 }
 
 const DECIMAL_SCALE = 4;
-const MS_PER_DAY = 86_400_000;
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?$/;
 const DECIMAL_PATTERN = /^([+-])?(\d+)(?:\.(\d+))?$/;
 
@@ -68,17 +66,54 @@ export function sourceSchema(source: SourceDeclaration): Schema {
   );
 }
 
+/** The number written by `count` ASCII digits at `start`, or -1 if one is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let index = start; index < start + count; index++) {
+    const digit = text.charCodeAt(index) - 48;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (the "days from civil" algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 /** Days since 1970-01-01 for a `YYYY-MM-DD` string (a real calendar day). */
 export function parseDateDays(text: string): number {
-  const match = DATE_PATTERN.exec(text);
-  if (!match) throw new Error(`expected a date YYYY-MM-DD, got "${text}"`);
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const ms = Date.UTC(year, month - 1, day);
-  const check = new Date(ms);
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (
+    text.length !== 10 ||
+    text[4] !== "-" ||
+    text[7] !== "-" ||
+    year < 0 ||
+    month < 0 ||
+    day < 0
+  ) {
+    throw new Error(`expected a date YYYY-MM-DD, got "${text}"`);
+  }
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     throw new Error(`"${text}" is not a calendar day`);
   }
-  return ms / MS_PER_DAY;
+  return daysFromCivil(year, month, day);
 }
 
 /** Microseconds since the epoch for a UTC `YYYY-MM-DD HH:MM:SS[.ffffff]` string. */
@@ -93,17 +128,33 @@ export function parseTimestampMicros(text: string): bigint {
   return wholeSeconds * 1_000_000n + fraction;
 }
 
-/** The exact value of a decimal string times 10^4, e.g. "-12.345" → -123450n. */
-export function parseDecimalScaled(text: string): bigint {
+/**
+ * A decimal string times 10^4, exactly: a number while it has at most 15 digits (well inside
+ * the 2^53 that doubles hold exactly), else a bigint.
+ */
+function scaleDecimal(text: string): number | bigint {
+  const first = text.charCodeAt(0);
+  const signed = first === 45 || first === 43; // "-" or "+"
   const match = DECIMAL_PATTERN.exec(text);
   if (!match) throw new Error(`expected a decimal number, got "${text}"`);
   const fraction = match[3] ?? "";
   if (fraction.length > DECIMAL_SCALE && /[1-9]/.test(fraction.slice(DECIMAL_SCALE))) {
     throw new Error(`"${text}" has more than ${DECIMAL_SCALE} decimal places`);
   }
-  const digits = BigInt(match[2] + fraction.slice(0, DECIMAL_SCALE).padEnd(DECIMAL_SCALE, "0"));
-  if (digits >= 10n ** 19n) throw new Error(`"${text}" does not fit DECIMAL(19,4)`);
-  return match[1] === "-" ? -digits : digits;
+  const digits = match[2] + fraction.slice(0, DECIMAL_SCALE).padEnd(DECIMAL_SCALE, "0");
+  const negative = signed && first === 45;
+  if (digits.length <= 15) {
+    const value = Number(digits);
+    return negative ? -value : value;
+  }
+  const value = BigInt(digits);
+  if (value >= 10n ** 19n) throw new Error(`"${text}" does not fit DECIMAL(19,4)`);
+  return negative ? -value : value;
+}
+
+/** The exact value of a decimal string times 10^4, e.g. "-12.345" → -123450n. */
+export function parseDecimalScaled(text: string): bigint {
+  return BigInt(scaleDecimal(text));
 }
 
 function parseBoolean(value: string | boolean): boolean {
@@ -138,26 +189,47 @@ function textOf(value: SourceValue): string {
   return value;
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * The UTF-8 bytes and offsets of a text column. One encode of the joined text when it is all
+ * ASCII (one byte per character, the common case and much faster), else one per value.
+ */
+function utf8Buffers(values: readonly (string | null)[]): {
+  valueOffsets: Int32Array;
+  data: Uint8Array;
+} {
+  const valueOffsets = new Int32Array(values.length + 1);
+  const joined = values.join("");
+  const data = utf8.encode(joined);
+  if (data.length === joined.length) {
+    let offset = 0;
+    values.forEach((value, index) => {
+      offset += value?.length ?? 0;
+      valueOffsets[index + 1] = offset;
+    });
+    return { valueOffsets, data };
+  }
+  const chunks = values.map((value) => (value === null ? null : utf8.encode(value)));
+  let size = 0;
+  chunks.forEach((chunk, index) => {
+    size += chunk?.length ?? 0;
+    valueOffsets[index + 1] = size;
+  });
+  const bytes = new Uint8Array(size);
+  chunks.forEach((chunk, index) => {
+    if (chunk) bytes.set(chunk, valueOffsets[index]);
+  });
+  return { valueOffsets, data: bytes };
+}
+
 /** Builds one column's Arrow data from already-parsed values (null where absent). */
 function columnData(type: SourceColumnType, values: readonly unknown[]): Data {
   const { nullBitmap, nullCount } = validity(values);
   const length = values.length;
   switch (type) {
     case "VARCHAR": {
-      const encoder = new TextEncoder();
-      const valueOffsets = new Int32Array(length + 1);
-      const chunks = values.map((value) =>
-        value === null ? null : encoder.encode(value as string),
-      );
-      let size = 0;
-      chunks.forEach((chunk, index) => {
-        size += chunk?.length ?? 0;
-        valueOffsets[index + 1] = size;
-      });
-      const data = new Uint8Array(size);
-      chunks.forEach((chunk, index) => {
-        if (chunk) data.set(chunk, valueOffsets[index]);
-      });
+      const { valueOffsets, data } = utf8Buffers(values as readonly (string | null)[]);
       return makeData({ type: new Utf8(), length, nullCount, nullBitmap, valueOffsets, data });
     }
     case "DATE": {
@@ -172,7 +244,7 @@ function columnData(type: SourceColumnType, values: readonly unknown[]): Data {
       // Decimal128: two little-endian 64-bit words per value, low word first.
       const words = new BigInt64Array(length * 2);
       values.forEach((value, index) => {
-        const scaled = value === null ? 0n : (value as bigint);
+        const scaled = value === null ? 0n : BigInt(value as number | bigint);
         words[2 * index] = BigInt.asIntN(64, scaled);
         words[2 * index + 1] = scaled < 0n ? -1n : 0n;
       });
@@ -203,7 +275,7 @@ function parseValue(column: SourceColumn, value: SourceValue): unknown {
     case "TIMESTAMP":
       return parseTimestampMicros(textOf(value));
     case "DECIMAL(19,4)":
-      return parseDecimalScaled(textOf(value));
+      return scaleDecimal(textOf(value));
     case "BOOLEAN":
       return parseBoolean(value as string | boolean);
     case "INTEGER":

@@ -19,6 +19,9 @@ import { SOURCES } from "./sources";
  * *\/
  * ```
  *
+ * `@materialized view` makes the model a view instead of a table (for a cheap projection read
+ * by few models: it saves writing a copy of a million rows).
+ *
  * Column tests: `not_null`, `unique`, `accepted_values(literal,…)`, `relationships(model.column)`.
  * Model tests: `unique(col, …)` on a combination. Lines that follow an `@column` line without a
  * tag continue its description. A singular test is `tests/<name>.sql`: a header with a
@@ -50,6 +53,8 @@ export interface ModelTest {
 /** The parsed header of a model file. */
 export interface ModelDoc {
   description: string;
+  /** How the runner materialises the model: a table (the default) or a view (`@materialized view`). */
+  materialized: "table" | "view";
   columns: ColumnDoc[];
   tests: ModelTest[];
 }
@@ -188,6 +193,7 @@ export function parseModelDoc(sql: string, path: string): ModelDoc {
   const description: string[] = [];
   const columns: ColumnDoc[] = [];
   const tests: ModelTest[] = [];
+  let materialized: ModelDoc["materialized"] = "table";
   let last: ColumnDoc | undefined;
   for (const line of headerLines(sql)) {
     const text = line.trim();
@@ -212,6 +218,13 @@ export function parseModelDoc(sql: string, path: string): ModelDoc {
       if (!match) throw new ProjectFileError(path, `unknown model test "${text}"`);
       tests.push({ kind: "unique", columns: splitArgs(match[1]!) });
       last = undefined;
+    } else if (text.startsWith("@materialized")) {
+      const kind = text.split(/\s+/)[1];
+      if (kind !== "table" && kind !== "view") {
+        throw new ProjectFileError(path, `@materialized takes table or view, got "${text}"`);
+      }
+      materialized = kind;
+      last = undefined;
     } else if (text.startsWith("@")) {
       throw new ProjectFileError(path, `unknown tag "${text.split(/\s/)[0]}"`);
     } else if (last && text !== "") {
@@ -225,6 +238,7 @@ export function parseModelDoc(sql: string, path: string): ModelDoc {
       .join("\n")
       .replace(/\n{3,}/g, "\n\n")
       .trim(),
+    materialized,
     columns,
     tests,
   };

@@ -159,9 +159,10 @@ export function seedSql(seed: Seed): string {
   return `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM (VALUES\n${values}\n) AS v(${names})`;
 }
 
-/** `CREATE OR REPLACE TABLE name AS <model SQL>` with its refs resolved. */
+/** `CREATE OR REPLACE TABLE name AS <model SQL>` (or `VIEW` for `@materialized view`), refs resolved. */
 export function modelSql(model: Model): string {
-  return `CREATE OR REPLACE TABLE ${quoteIdent(model.name)} AS\n${statementBody(model.sql)}`;
+  const kind = model.doc.materialized === "view" ? "VIEW" : "TABLE";
+  return `CREATE OR REPLACE ${kind} ${quoteIdent(model.name)} AS\n${statementBody(model.sql)}`;
 }
 
 /** Timing of one built table. */

@@ -1,7 +1,10 @@
 /*
 Transactions that count: superseded pending rows (replaced by their booked row) are dropped
 here, once, so no model downstream can count them. Text is trimmed, IBANs normalised, and
-every row gets a counterparty (the name, else the description, else 'Unknown').
+every row gets a counterparty (the name, else the description, else 'Unknown'). A view: the
+models that read it take only what they need, and no copy of every row is stored.
+
+@materialized view
 
 @column transaction_id VARCHAR not_null unique: The transaction's id.
 @column account_id VARCHAR not_null: The account it belongs to.
@@ -37,13 +40,14 @@ SELECT
   nullif(trim(t.category), '') AS own_category
 FROM
   ref('src_transactions') AS t
+  LEFT JOIN (
+    SELECT DISTINCT
+      replaces_pending_id
+    FROM
+      ref('src_transactions')
+    WHERE
+      replaces_pending_id IS NOT NULL
+  ) AS replaced ON replaced.replaces_pending_id = t.transaction_id
 WHERE
   t.superseded_at IS NULL
-  AND NOT EXISTS (
-    SELECT
-      1
-    FROM
-      ref('src_transactions') AS booked
-    WHERE
-      booked.replaces_pending_id = t.transaction_id
-  )
+  AND replaced.replaces_pending_id IS NULL

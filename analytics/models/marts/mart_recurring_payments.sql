@@ -1,8 +1,8 @@
 /*
 Recurring payments: at least 3 booked payments from one account to one counterparty in one
-currency, at a regular cadence (weekly, fortnightly, monthly, quarterly or yearly: at least
-three quarters of the gaps within that cadence's range) and of a similar amount (at least
-three quarters within 20% of the median). The next payment is expected one cadence after the
+currency, at a regular cadence (weekly, fortnightly, monthly, quarterly or yearly: the middle
+three quarters of the gaps between payments lie within that cadence's range) and of a similar
+amount (the middle three quarters within 20% of the median). The next payment is expected one cadence after the
 last (calendar months for monthly, quarterly and yearly).
 
 @column account_id VARCHAR not_null relationships(stg_accounts.account_id): The paying account.
@@ -31,8 +31,7 @@ WITH
           currency,
           counterparty
         ORDER BY
-          date,
-          transaction_id
+          date
       ) AS gap
     FROM
       ref('stg_transactions')
@@ -46,8 +45,9 @@ WITH
       currency,
       counterparty,
       count(*) AS occurrences,
-      median(amount) AS typical_amount,
-      median(gap) AS median_gap,
+      quantile_disc(amount, [0.125, 0.5, 0.875]) AS amounts,
+      quantile_cont(gap, 0.5) AS median_gap,
+      quantile_disc(gap, [0.125, 0.875]) AS gaps,
       min(date) AS first_date,
       max(date) AS last_date
     FROM
@@ -71,45 +71,23 @@ WITH
           ('quarterly', 85, 97, INTERVAL 3 MONTH),
           ('yearly', 355, 376, INTERVAL 1 YEAR)
       ) AS c (cadence, min_gap, max_gap, step)
-  ),
-  scored AS (
-    SELECT
-      s.*,
-      c.cadence,
-      c.step,
-      avg(
-        CASE
-          WHEN p.gap BETWEEN c.min_gap AND c.max_gap THEN 1
-          ELSE 0
-        END
-      ) FILTER(p.gap IS NOT NULL) AS regular_share,
-      avg(
-        CASE
-          WHEN abs(p.amount - s.typical_amount) <= s.typical_amount * 0.2 THEN 1
-          ELSE 0
-        END
-      ) AS similar_share
-    FROM
-      series AS s
-      JOIN cadences AS c ON s.median_gap BETWEEN c.min_gap AND c.max_gap
-      JOIN payments AS p ON p.account_id = s.account_id
-      AND p.currency = s.currency
-      AND p.counterparty = s.counterparty
-    GROUP BY ALL
   )
 SELECT
-  account_id,
-  currency,
-  counterparty,
-  cadence,
-  CAST(typical_amount AS DECIMAL(19, 4)) AS typical_amount,
-  CAST(round(median_gap) AS INTEGER) AS interval_days,
-  CAST(occurrences AS INTEGER) AS occurrences,
-  first_date,
-  last_date,
-  CAST(last_date + step AS DATE) AS next_expected_date
+  s.account_id,
+  s.currency,
+  s.counterparty,
+  c.cadence,
+  CAST(s.amounts[2] AS DECIMAL(19, 4)) AS typical_amount,
+  CAST(round(s.median_gap) AS INTEGER) AS interval_days,
+  CAST(s.occurrences AS INTEGER) AS occurrences,
+  s.first_date,
+  s.last_date,
+  CAST(s.last_date + c.step AS DATE) AS next_expected_date
 FROM
-  scored
+  series AS s
+  JOIN cadences AS c ON s.median_gap BETWEEN c.min_gap AND c.max_gap
 WHERE
-  regular_share >= 0.75
-  AND similar_share >= 0.75
+  s.gaps[1] >= c.min_gap
+  AND s.gaps[2] <= c.max_gap
+  AND s.amounts[1] >= s.amounts[2] * 0.8
+  AND s.amounts[3] <= s.amounts[2] * 1.2

@@ -19,6 +19,7 @@ spending.
 @column counterparty VARCHAR not_null: Counterparty name, else the description, else 'Unknown'.
 @column counterparty_iban VARCHAR: Normalised counterparty IBAN.
 @column mcc VARCHAR: Merchant category code.
+@column rule_category VARCHAR: The category the rules give (the lowest priority of the matches on merchant code, counterparty and description), even when the person chose their own.
 @column category VARCHAR not_null: Own category, else rule category, else 'Uncategorised'.
 @column category_source VARCHAR not_null accepted_values('own','rule','none'): Where the category came from.
 @column transfer_match VARCHAR accepted_values('iban','amount'): How the transfer was recognised; null when not a transfer.
@@ -41,10 +42,18 @@ SELECT
   t.counterparty,
   t.counterparty_iban,
   t.mcc,
-  coalesce(t.own_category, c.category, 'Uncategorised') AS category,
+  CASE
+    WHEN by_mcc.priority <= least(
+      coalesce(by_counterparty.priority, 2147483647),
+      coalesce(by_description.priority, 2147483647)
+    ) THEN by_mcc.category
+    WHEN by_counterparty.priority <= coalesce(by_description.priority, 2147483647) THEN by_counterparty.category
+    ELSE by_description.category
+  END AS rule_category,
+  coalesce(t.own_category, rule_category, 'Uncategorised') AS category,
   CASE
     WHEN t.own_category IS NOT NULL THEN 'own'
-    WHEN c.category IS NOT NULL THEN 'rule'
+    WHEN rule_category IS NOT NULL THEN 'rule'
     ELSE 'none'
   END AS category_source,
   CASE
@@ -77,10 +86,12 @@ SELECT
   ) AS spending
 FROM
   ref('int_transactions_clean') AS t
-  LEFT JOIN ref('int_transaction_categories') AS c ON t.own_category IS NULL
-  AND c.counterparty_key = lower(t.counterparty)
-  AND c.description_key = lower(coalesce(t.description, ''))
-  AND c.mcc_key = coalesce(t.mcc, '')
+  LEFT JOIN ref('int_rule_matches') AS by_mcc ON by_mcc.match_on = 'mcc'
+  AND by_mcc.match_key = t.mcc
+  LEFT JOIN ref('int_rule_matches') AS by_counterparty ON by_counterparty.match_on = 'counterparty'
+  AND by_counterparty.match_key = lower(t.counterparty)
+  LEFT JOIN ref('int_rule_matches') AS by_description ON by_description.match_on = 'description'
+  AND by_description.match_key = lower(t.description)
   LEFT JOIN (
     SELECT
       iban,

@@ -53,6 +53,20 @@ describe("staging", () => {
     ).toEqual([{ s: "2024-02-08 09:30:00" }]);
   });
 
+  it("materialises marts and staging as tables, @materialized view models as views", async () => {
+    expect(
+      await rows(
+        `SELECT table_name AS name, table_type AS type FROM information_schema.tables
+          WHERE table_name IN ('int_transactions_clean', 'stg_transactions', 'mart_net_worth')
+          ORDER BY 1`,
+      ),
+    ).toEqual([
+      { name: "int_transactions_clean", type: "VIEW" },
+      { name: "mart_net_worth", type: "BASE TABLE" },
+      { name: "stg_transactions", type: "BASE TABLE" },
+    ]);
+  });
+
   it("drops the superseded pending row and keeps live pending rows flagged", async () => {
     const ids = await rows(`SELECT transaction_id AS id FROM stg_transactions ORDER BY 1`);
     expect(ids.map((row) => row.id)).not.toContain("t10");
@@ -78,6 +92,21 @@ describe("staging", () => {
       { id: "t07", category: "Uncategorised", source: "none" },
       { id: "t15", category: "Income", source: "rule" }, // description "interest"
       { id: "t18", category: "Transport", source: "rule" }, // mcc 5541
+    ]);
+  });
+
+  it("keeps the rules' suggestion beside an own category, lowest priority winning across columns", async () => {
+    expect(
+      await rows(
+        `SELECT transaction_id AS id, rule_category AS suggested FROM stg_transactions
+          WHERE transaction_id IN ('g05', 't02', 't06', 't07', 't19') ORDER BY 1`,
+      ),
+    ).toEqual([
+      { id: "g05", suggested: "Subscriptions" }, // counterparty "netflix" (21) beats mcc 5311 (90)
+      { id: "t02", suggested: "Groceries" }, // mcc 5411 (40) and counterparty "tesco" (43)
+      { id: "t06", suggested: "Eating out" },
+      { id: "t07", suggested: null },
+      { id: "t19", suggested: "Groceries" }, // mcc 5411 (40) beats counterparty "amazon" (94)
     ]);
   });
 

@@ -30,6 +30,15 @@ describe("value parsing", () => {
     expect(parseDateDays("1970-01-01")).toBe(0);
     expect(parseDateDays("2024-02-29")).toBe(19782);
     expect(parseDateDays("1969-12-31")).toBe(-1);
+    // Against the platform's calendar, across leap years and centuries.
+    for (const day of ["2000-02-29", "2000-03-01", "1900-03-01", "1600-02-29", "2099-12-31"]) {
+      expect(parseDateDays(day), day).toBe(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
+    }
+    expect(() => parseDateDays("1900-02-29")).toThrow("is not a calendar day");
+    expect(() => parseDateDays("2024-04-31")).toThrow("is not a calendar day");
+    expect(() => parseDateDays("2024-00-10")).toThrow("is not a calendar day");
+    expect(() => parseDateDays("2024/01/05")).toThrow("expected a date YYYY-MM-DD");
+    expect(() => parseDateDays("2024-01-05 ")).toThrow("expected a date YYYY-MM-DD");
     expect(() => parseDateDays("2023-02-29")).toThrow('"2023-02-29" is not a calendar day');
     expect(() => parseDateDays("2024-1-5")).toThrow("expected a date YYYY-MM-DD");
   });
@@ -109,6 +118,22 @@ describe("encoding", () => {
     expect(decimals[0]).toBe(-15000n);
     expect(decimals[2]).toBe(999999999999n);
     expect(table.getChild("money")!.get(1)).toBeNull();
+  });
+
+  it("encodes plain ASCII and other text alike", () => {
+    const text: SourceDeclaration = { ...everyType, columns: [everyType.columns[0]!] };
+    for (const values of [
+      ["ab", null, "", "cde"],
+      ["ab", null, "", "Zürich €"],
+    ]) {
+      const table = tableFromIPC(
+        encodeSourceIpc(
+          text,
+          values.map((value) => ({ text: value })),
+        ),
+      );
+      expect(table.getChild("text")!.toArray()).toEqual(values);
+    }
   });
 
   it("writes the schema for zero rows", () => {

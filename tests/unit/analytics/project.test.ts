@@ -46,6 +46,7 @@ SELECT 1`,
     );
     expect(doc).toEqual({
       description: "What one row is.\nSecond line.",
+      materialized: "table",
       columns: [
         {
           name: "month",
@@ -72,7 +73,22 @@ SELECT 1`,
   });
 
   it("a model without a header has no documentation", () => {
-    expect(parseModelDoc("SELECT 1", "m.sql")).toEqual({ description: "", columns: [], tests: [] });
+    expect(parseModelDoc("SELECT 1", "m.sql")).toEqual({
+      description: "",
+      materialized: "table",
+      columns: [],
+      tests: [],
+    });
+  });
+
+  it("@materialized chooses a view or a table", () => {
+    const doc = (tag: string) =>
+      parseModelDoc(`/*\nRows.\n${tag}\n@column a INTEGER: A.\n*/ SELECT 1`, "m.sql");
+    expect(doc("@materialized view")).toMatchObject({ description: "Rows.", materialized: "view" });
+    expect(doc("@materialized table").materialized).toBe("table");
+    expect(() => doc("@materialized cache")).toThrow(
+      'm.sql: @materialized takes table or view, got "@materialized cache"',
+    );
   });
 
   it.each([

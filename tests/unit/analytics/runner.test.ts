@@ -71,6 +71,13 @@ describe("SQL generation", () => {
       "s",
     ]).models;
     expect(modelSql(m!)).toBe('CREATE OR REPLACE TABLE "m" AS\n/* doc */\nSELECT * FROM "s"');
+    const [v] = loadProject(
+      { "models/a/v.sql": "/*\n@materialized view\n*/\nSELECT 1" },
+      [],
+    ).models;
+    expect(modelSql(v!)).toBe(
+      'CREATE OR REPLACE VIEW "v" AS\n/*\n@materialized view\n*/\nSELECT 1',
+    );
   });
 
   it("quotes identifiers and literals", () => {
