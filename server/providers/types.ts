@@ -88,6 +88,11 @@ export interface ProviderResult<T> {
    * `resolveLink` `{requisition, agreement, accounts}`, for `getAccount` `{metadata, details}`).
    */
   raw: unknown;
+  /**
+   * Items of the answer that could not be read and were left out of `data` (balances: one bad
+   * figure among good ones), each with the reason naming the field and the item as sent.
+   */
+  skipped?: { reason: string; raw: unknown }[];
 }
 
 /** A consent as it stands now. */

@@ -722,6 +722,11 @@ async function syncAccount(
   await step("balances", async () => {
     const result = await provider.getBalances(providerAccountId);
     await spend("balances", result.callsUsed, result.rateLimits);
+    // An unreadable figure is left out; the others are stored, and the account says why.
+    const skipped = result.skipped ?? [];
+    if (skipped.length > 0) {
+      lastError = `${skipped.length === 1 ? "One balance figure" : `${skipped.length} balance figures`} from the bank could not be read and ${skipped.length === 1 ? "was" : "were"} skipped: ${skipped.map((s) => s.reason).join("; ")}`;
+    }
     const fetchedAt = clock();
     await db.$transaction(async (tx) => {
       await raw.saveBalances(tx, providerAccountId, result.data, utcDay(fetchedAt));

@@ -262,15 +262,20 @@ export class GoCardlessProvider implements BankProvider {
     );
   }
 
-  /** Balances (one `balances` call). */
+  /**
+   * Balances (one `balances` call). A figure that cannot be read is left out and listed in
+   * `skipped` with its reason; the others are used.
+   */
   async getBalances(providerAccountId: string): Promise<ProviderResult<ProviderBalance[]>> {
     const response = await this.client.getAccountBalances(providerAccountId);
-    return result(
-      response.data.balances.map(mapBalance),
-      [response],
-      response.raw,
-      providerAccountId,
-    );
+    const { balances, rejected } = response.data;
+    return {
+      ...result(balances.map(mapBalance), [response], response.raw, providerAccountId),
+      skipped: rejected.map((row) => ({
+        reason: `balances[${row.index}].${row.reason}`,
+        raw: row.raw,
+      })),
+    };
   }
 
   /**

@@ -7,7 +7,13 @@ import { SyncRunKind, SyncRunStatus } from "@/generated/prisma/enums";
 import { syncConnection } from "@/server/sync/engine";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 import { startHarness, type Harness } from "@/tests/integration/sandbox/harness";
-import { linkedConnection, providerFor, rowsWrittenSince, writeMarker } from "./setup";
+import {
+  linkedConnection,
+  providerFor,
+  rowsWrittenSince,
+  startLoggingProxy,
+  writeMarker,
+} from "./setup";
 
 let database: TestDatabase;
 let harness: Harness;
@@ -163,6 +169,44 @@ describe("syncConnection", () => {
       expect(oldest!.date.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-02-20"));
     } finally {
       delete process.env.FINBOARD_SYNC_KILL_AT;
+    }
+  });
+
+  it("stores an account's readable balance figures and says why an unreadable one was skipped", async () => {
+    const { db } = database;
+    const bad = { balanceAmount: { amount: "1.913,12", currency: "EUR" }, balanceType: "expected" };
+    // The bank's answer for one account's balances gains a figure nobody can read.
+    let tampered: string | undefined;
+    const proxy = await startLoggingProxy(harness.server.origin, (path, body) => {
+      if (tampered && path !== `/accounts/${tampered}/balances/`) return body;
+      const match = /^\/accounts\/([^/]+)\/balances\/$/.exec(path);
+      if (!match) return body;
+      tampered = match[1];
+      const answer = JSON.parse(body.toString()) as { balances: unknown[] };
+      return Buffer.from(JSON.stringify({ balances: [bad, ...answer.balances] }));
+    });
+    try {
+      const { connectionId } = await linkedConnection(db, harness);
+      const outcome = await syncConnection(db, providerFor(harness, proxy.baseUrl), connectionId, {
+        now: harness.clock.now,
+      });
+      expect(outcome.status).toBe(SyncRunStatus.SUCCEEDED);
+      const accounts = await db.account.findMany({
+        where: { connectionId },
+        include: { balances: true },
+      });
+      const account = accounts.find((a) => a.providerAccountId === tampered);
+      expect(account?.lastError).toMatch(
+        /^One balance figure from the bank could not be read and was skipped: balances\[0\]\.balanceAmount\.amount: /,
+      );
+      // The readable figures of that account are stored as usual, like every other account's.
+      for (const each of accounts) {
+        expect(each.currentBalance).not.toBeNull();
+        expect(each.balances.length).toBeGreaterThan(0);
+        if (each !== account) expect(each.lastError).toBeNull();
+      }
+    } finally {
+      await proxy.close();
     }
   });
 });

@@ -85,6 +85,8 @@ export interface LoggedRequest {
  */
 export async function startLoggingProxy(
   target: string,
+  /** Changes a successful answer's body on its way back (`path` as logged). */
+  rewrite?: (path: string, body: Buffer) => Buffer,
 ): Promise<{ baseUrl: string; log: LoggedRequest[]; close(): Promise<void> }> {
   const log: LoggedRequest[] = [];
   const server = createServer((req, res) => {
@@ -104,12 +106,10 @@ export async function startLoggingProxy(
         body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
       })
         .then(async (response) => {
-          const text = Buffer.from(await response.arrayBuffer());
-          log.push({
-            method: req.method ?? "GET",
-            path: (req.url ?? "/").replace(/^\/api\/v2/, "").replace(/\?.*$/, ""),
-            status: response.status,
-          });
+          const path = (req.url ?? "/").replace(/^\/api\/v2/, "").replace(/\?.*$/, "");
+          const answer = Buffer.from(await response.arrayBuffer());
+          const text = rewrite && response.ok ? rewrite(path, answer) : answer;
+          log.push({ method: req.method ?? "GET", path, status: response.status });
           const out: Record<string, string> = {};
           response.headers.forEach((value, name) => {
             if (name !== "content-encoding" && name !== "content-length") out[name] = value;

@@ -103,23 +103,6 @@ const stringList = z
     return list.map((item) => item.trim()).filter((item) => item !== "");
   });
 
-/**
- * Wraps a schema so the parsed value also carries the input verbatim in `raw`
- * (the sync layer stores each transaction's own JSON).
- */
-function withRaw<T extends z.ZodType>(schema: T) {
-  return z.unknown().transform((value, ctx): z.output<T> & { raw: unknown } => {
-    const result = schema.safeParse(value);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
-      }
-      return z.NEVER;
-    }
-    return { ...(result.data as object), raw: value } as z.output<T> & { raw: unknown };
-  });
-}
-
 // ───────────────────────────── §1 tokens ─────────────────────────────
 
 export const tokenPairSchema = z.object({
@@ -285,7 +268,34 @@ export const balanceSchema = z.object({
 });
 export type GcBalance = z.infer<typeof balanceSchema>;
 
-export const balancesSchema = z.object({ balances: z.array(withRaw(balanceSchema)) });
+/** A balance figure that could not be read: where it was, why, and the row as sent. */
+export interface GcRejectedBalance {
+  /** Position in `balances`, as sent. */
+  index: number;
+  reason: string;
+  raw: unknown;
+}
+
+/**
+ * A balances response. Only the envelope must be whole (a `balances` list); each figure is read
+ * on its own, so one unreadable figure (e.g. an amount `1.913,12`) lands in `rejected` and the
+ * others are still used.
+ */
+export const balancesSchema = z.object({ balances: z.array(z.unknown()) }).transform((body) => {
+  const balances: (GcBalance & { raw: unknown })[] = [];
+  const rejected: GcRejectedBalance[] = [];
+  body.balances.forEach((row, index) => {
+    const result = balanceSchema.safeParse(row);
+    if (result.success) {
+      balances.push({ ...result.data, raw: row });
+    } else {
+      const issue = result.error.issues[0];
+      const path = issue?.path.length ? issue.path.map(String).join(".") : "(row)";
+      rejected.push({ index, reason: `${path}: ${issue?.message ?? "invalid"}`, raw: row });
+    }
+  });
+  return { balances, rejected };
+});
 export type GcBalances = z.infer<typeof balancesSchema>;
 
 /** Counterparty account: an object (possibly `{}`) or, from some banks, a bare string. */

@@ -324,6 +324,33 @@ describe("account data", () => {
     );
   });
 
+  it("skips an unreadable balance figure with its reason and maps the others", async () => {
+    const body = {
+      balances: [
+        { balanceAmount: { amount: "12,50", currency: "EUR" }, balanceType: "interimAvailable" },
+        { balanceAmount: { amount: "12.50", currency: "EUR" }, balanceType: "closingBooked" },
+      ],
+    };
+    const { provider } = await providerWith(() => ({ headers: accountHeaders, body }));
+    const result = await provider.getBalances("acc-1");
+    expect(result.data.map((balance) => [balance.providerType, balance.amount.toFixed()])).toEqual([
+      ["closingBooked", "12.5"],
+    ]);
+    expect(result.skipped).toEqual([
+      {
+        reason: expect.stringMatching(/^balances\[0\]\.balanceAmount\.amount: /),
+        raw: body.balances[0],
+      },
+    ]);
+    expect(result.raw).toEqual(body);
+    // A whole answer has nothing skipped.
+    const { provider: whole } = await providerWith(() => ({
+      headers: accountHeaders,
+      body: fixture("balances-varied.json"),
+    }));
+    expect((await whole.getBalances("acc-1")).skipped).toEqual([]);
+  });
+
   it("learns the bank once, applies its quirks, and passes the date range", async () => {
     const { provider, requests } = await providerWith((request) => {
       if (request.path === "/accounts/acc-1/") {

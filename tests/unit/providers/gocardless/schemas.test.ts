@@ -311,12 +311,22 @@ describe("negative cases", () => {
     ).toBe(false);
   });
 
-  it("rejects balances with a garbage amount", () => {
-    const result = balancesSchema.safeParse({
-      balances: [
-        { balanceAmount: { amount: "1.913,12", currency: "EUR" }, balanceType: "expected" },
-      ],
-    });
-    expect(result.error?.issues[0]?.path).toEqual(["balances", 0, "balanceAmount", "amount"]);
+  it("sets aside a balance figure with a garbage amount, naming the field, and keeps the rest", () => {
+    const bad = { balanceAmount: { amount: "1.913,12", currency: "EUR" }, balanceType: "expected" };
+    const good = {
+      balanceAmount: { amount: "10.00", currency: "EUR" },
+      balanceType: "closingBooked",
+    };
+    const result = balancesSchema.parse({ balances: [bad, good, "nonsense"] });
+    expect(result.balances.map((b) => [b.balanceType, b.balanceAmount.amount.toFixed(2)])).toEqual([
+      ["closingBooked", "10.00"],
+    ]);
+    expect(result.rejected).toEqual([
+      { index: 0, reason: expect.stringMatching(/^balanceAmount\.amount: /), raw: bad },
+      { index: 2, reason: expect.stringMatching(/^\(row\): /), raw: "nonsense" },
+    ]);
+    // The envelope itself must still be whole.
+    expect(balancesSchema.safeParse({ balances: "none" }).success).toBe(false);
+    expect(balancesSchema.safeParse({}).success).toBe(false);
   });
 });
