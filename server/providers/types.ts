@@ -95,6 +95,21 @@ export interface ProviderResult<T> {
   skipped?: { reason: string; raw: unknown }[];
 }
 
+/**
+ * What the bank's redirect to `<app>/connections/callback` brought back, for providers whose
+ * consent is only finished by the app (Enable Banking: `?code=&state=`, or `?error=&error_description=`).
+ * GoCardless needs none of it (its callback carries only our `?ref=`).
+ */
+export interface LinkCallback {
+  /** Authorisation code to exchange for a session (Enable Banking `POST /sessions`). */
+  code?: string;
+  /** Our reference, echoed as `state`. */
+  state?: string;
+  /** Error code the bank or provider sent instead of a code, e.g. `access_denied`. */
+  error?: string;
+  errorDescription?: string;
+}
+
 /** A consent as it stands now. */
 export interface ResolvedLink {
   providerReference: string;
@@ -233,8 +248,16 @@ export interface BankProvider {
   getInstitution(providerInstitutionId: string): Promise<ProviderInstitution>;
   /** Creates a consent and returns where to send the browser. */
   startLink(input: StartLinkInput): Promise<StartedLink>;
-  /** Current state of a consent and the accounts it covers. */
-  resolveLink(providerReference: string): Promise<ProviderResult<ResolvedLink>>;
+  /**
+   * Current state of a consent and the accounts it covers. With `callback` (optional; Enable
+   * Banking needs it once, on the redirect back) the provider first finishes the consent; the
+   * returned `providerReference` may then differ from the one passed in (Enable Banking: the
+   * authorisation id becomes the session id) and must replace it.
+   */
+  resolveLink(
+    providerReference: string,
+    callback?: LinkCallback,
+  ): Promise<ProviderResult<ResolvedLink>>;
   /** Revokes a consent at the provider. */
   deleteLink(providerReference: string): Promise<void>;
   /** Cheap account status check (no daily quota spent). */

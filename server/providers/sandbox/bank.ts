@@ -9,6 +9,8 @@
 import { type AdminResource, handleAdminRequest } from "./admin";
 import { CONSENT_STYLESHEET, CONSENT_STYLESHEET_PATH, renderLogo } from "./consent-page";
 import { handleConsentRequest } from "./consent";
+import { type EnableBankingSandboxOptions, EnableBankingSandbox } from "./enablebanking/router";
+import { memoryEbStore } from "./enablebanking/store";
 import type { SandboxFaults } from "./faults";
 import type { SandboxProfile } from "./generator";
 import { ApiRouter } from "./gocardless/router";
@@ -24,6 +26,9 @@ import {
   type SandboxStore,
   memoryStore,
 } from "./store";
+
+/** Where the Enable Banking side is served. */
+export const ENABLEBANKING_PREFIX = "/sandbox-bank/enablebanking/";
 
 /** Options of a {@link SandboxBank}. */
 export interface SandboxBankOptions {
@@ -53,6 +58,8 @@ export interface SandboxBankOptions {
   strictTrailingSlash?: boolean;
   /** Initial fault knobs. */
   faults?: SandboxFaults;
+  /** The Enable Banking side (`…/sandbox-bank/enablebanking/`); default: in memory, new key pair. */
+  enableBanking?: Partial<EnableBankingSandboxOptions>;
 }
 
 /**
@@ -76,8 +83,11 @@ export class SandboxBank implements SandboxEnvironment {
   private readonly publicBaseUrl: string | undefined;
   private readonly allowedRedirectOrigins: readonly string[] | undefined;
   private readonly api: ApiRouter;
+  private readonly enableBankingOptions: Partial<EnableBankingSandboxOptions>;
+  private enableBankingSide?: EnableBankingSandbox;
 
   constructor(options: SandboxBankOptions = {}) {
+    this.enableBankingOptions = options.enableBanking ?? {};
     this.now = options.now ?? (() => new Date());
     this.profile = options.profile ?? "small";
     this.store = options.store ?? memoryStore();
@@ -89,6 +99,15 @@ export class SandboxBank implements SandboxEnvironment {
     this.adminEnabled = options.adminEnabled ?? false;
     this.faults = options.faults ?? {};
     this.api = new ApiRouter(this, options.strictTrailingSlash ?? true);
+  }
+
+  /** The Enable Banking side, created on first use (its key pair is generated then). */
+  get enableBanking(): EnableBankingSandbox {
+    this.enableBankingSide ??= new EnableBankingSandbox(this, {
+      ...this.enableBankingOptions,
+      store: this.enableBankingOptions.store ?? memoryEbStore(),
+    });
+    return this.enableBankingSide;
   }
 
   /** Read-only view of a requisition (tests inspect `statusHistory`). */
@@ -142,6 +161,11 @@ export class SandboxBank implements SandboxEnvironment {
     const url = new URL(request.url);
     const apiAt = url.pathname.indexOf("/api/v2/");
     if (apiAt >= 0) return this.api.handle(request, url, url.pathname.slice(apiAt + 8));
+    const enableBankingAt = url.pathname.indexOf(ENABLEBANKING_PREFIX);
+    if (enableBankingAt >= 0) {
+      const rest = url.pathname.slice(enableBankingAt + ENABLEBANKING_PREFIX.length);
+      return this.enableBanking.answer(request, url, rest);
+    }
     const consent = /\/sandbox-bank\/consent\/([^/]+)\/?$/.exec(url.pathname);
     if (consent?.[1]) {
       return handleConsentRequest(request, url, consent[1], {

@@ -27,6 +27,8 @@ export interface SandboxServerOptions {
 export interface RunningSandboxServer {
   /** `http://127.0.0.1:<port>/api/v2` — give it to the GoCardless client as its base URL. */
   baseUrl: string;
+  /** `http://127.0.0.1:<port>/sandbox-bank/enablebanking` — the Enable Banking client's base URL. */
+  enableBankingBaseUrl: string;
   /** `http://127.0.0.1:<port>` */
   origin: string;
   bank: SandboxBank;
@@ -112,6 +114,7 @@ export async function startSandboxServer(
   origin = `http://127.0.0.1:${port}`;
   return {
     baseUrl: `${origin}/api/v2`,
+    enableBankingBaseUrl: `${origin}/sandbox-bank/enablebanking`,
     origin,
     bank,
     close: async () => {

@@ -131,7 +131,7 @@ const STATE_FILE_MODE = 0o600;
  * permissions: a fresh temporary file created with {@link STATE_FILE_MODE}, flushed, then renamed
  * over the old one (a rename replaces the old file's mode too).
  */
-function writePrivateFile(path: string, text: string): void {
+export function writePrivateFile(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   // "wx": never reuse a file someone else created at that name with other permissions.
