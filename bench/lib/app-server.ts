@@ -50,7 +50,20 @@ export async function ensureBuild(
       writeFileSync(tsconfig, before);
       utimesSync(tsconfig, beforeTime, beforeTime);
     } else {
-      log(`tsconfig.json changed during the build beyond the ${distDir} globs: check it`);
+      // Someone else changed it meanwhile (another build's globs): take out only ours.
+      const current = readFileSync(tsconfig, "utf8");
+      const ours = (line: string) => line.includes(`"${distDir}/`);
+      writeFileSync(
+        tsconfig,
+        current
+          .split("\n")
+          .filter((line) => !ours(line))
+          .join("\n")
+          .replace(/,(\s*\])/g, "$1"),
+      );
+      log(
+        `tsconfig.json was changed by others during the build; only the ${distDir} globs were removed`,
+      );
     }
   }
   if (code !== 0) throw new Error(`next build failed (exit ${code}); see above`);
