@@ -26,6 +26,13 @@ const CATEGORY_COLOURS = [
   "#9c755f",
 ];
 
+const compactFormat = new Intl.NumberFormat("en-GB", { notation: "compact" });
+
+/** Axis ticks: 1.5K, −800, 2M. */
+function compact(value: number): string {
+  return compactFormat.format(value);
+}
+
 /** "2024-03" → the first of that month, UTC (only to place marks on a time axis). */
 function monthDate(month: string): Date {
   return new Date(`${month}-01T00:00:00Z`);
@@ -190,7 +197,7 @@ function CashFlowPlot({ currency, rows }: { currency: string; rows: readonly Cas
           height: 260,
           marginLeft: 70,
           x: { type: "utc", label: null },
-          y: { grid: true, label: currency, tickFormat: "~s" },
+          y: { grid: true, label: currency, tickFormat: compact },
           marks: [
             Plot.rectY(
               bars.filter((bar) => bar.kind === "Income"),
@@ -294,7 +301,7 @@ function CategoryPlot({ currency, rows }: { currency: string; rows: readonly Cat
       height: 260,
       marginLeft: 70,
       x: { type: "utc", label: null },
-      y: { grid: true, label: currency, tickFormat: "~s" },
+      y: { grid: true, label: currency, tickFormat: compact },
       color: { domain: order, range: CATEGORY_COLOURS },
       marks: [
         Plot.rectY(
@@ -401,7 +408,7 @@ function MerchantPlot({ currency, rows }: { currency: string; rows: readonly Mer
       return {
         height: 40 + mine.length * 26,
         marginLeft: 150,
-        x: { grid: true, label: currency, tickFormat: "~s" },
+        x: { grid: true, label: currency, tickFormat: compact },
         y: { label: null, domain: mine.map((row) => row.name) },
         marks: [
           Plot.barX(mine, { x: "value", y: "name", className: styles.spending }),
@@ -481,7 +488,7 @@ function BalancePlot({ currency, rows }: { currency: string; rows: readonly Bala
         height: 240,
         marginLeft: 70,
         x: { type: "utc", label: null },
-        y: { grid: true, label: currency, tickFormat: "~s" },
+        y: { grid: true, label: currency, tickFormat: compact },
         marks: [
           Plot.areaY(mine, { x: "date", y: "value", className: styles.area }),
           Plot.lineY(mine, { x: "date", y: "value", className: styles.net, strokeWidth: 2 }),
@@ -503,7 +510,7 @@ function BalancePlot({ currency, rows }: { currency: string; rows: readonly Bala
 export function RecurringTable({ rows }: { rows: readonly RecurringRow[] }) {
   return (
     <section
-      className={styles.card}
+      className={`${styles.card} ${styles.wide}`}
       aria-labelledby="recurring-title"
       data-chart-section="recurring"
     >

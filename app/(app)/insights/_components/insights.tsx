@@ -60,6 +60,9 @@ export function Insights() {
   const engineRef = useRef<Engine | null>(null);
   const overviewRef = useRef<Pick<InsightsData, "accounts" | "span"> | null>(null);
   const [querying, setQuerying] = useState(false);
+  // The filter as the person set it: the controls follow it at once, the charts when DuckDB
+  // has answered (queries run in order on the one connection, so the last answer wins).
+  const [draft, setDraft] = useState<InsightsFilter | null>(null);
 
   useEffect(() => {
     let stopped = false;
@@ -176,8 +179,12 @@ export function Insights() {
         <>
           <Filters
             data={data}
-            disabled={!ready || querying}
-            onChange={(filter) => void applyFilter(filter)}
+            filter={draft ?? data.filter}
+            disabled={!ready}
+            onChange={(filter) => {
+              setDraft(filter);
+              void applyFilter(filter);
+            }}
           />
           <div className={styles.grid} aria-busy={querying || !ready}>
             <CashFlowChart rows={data.cashFlow} totals={data.totals} />
@@ -227,14 +234,16 @@ function StatusLine({ status }: { status: Status }) {
 
 function Filters({
   data,
+  filter,
   disabled,
   onChange,
 }: {
   data: InsightsData;
+  filter: InsightsFilter;
   disabled: boolean;
   onChange: (filter: InsightsFilter) => void;
 }) {
-  const { filter, accounts, span } = data;
+  const { accounts, span } = data;
   const set = (patch: Partial<InsightsFilter>) => onChange({ ...filter, ...patch });
   const chosen = new Set(filter.accounts);
   return (
