@@ -27,6 +27,8 @@ export interface CatalogueEntry {
   kind: CatalogueKind;
   /** Where it is defined, under analytics/. */
   path: string;
+  /** How it exists in DuckDB: sources and seeds are tables; a model is a table unless `@materialized view`. */
+  materialized: "table" | "view";
   description: string;
   columns: CatalogueColumn[];
   /** Tables it reads (its refs), in order of first use. */
@@ -55,6 +57,7 @@ function sourceEntry(source: SourceDeclaration): CatalogueEntry {
     name: source.name,
     kind: "source",
     path: `models/sources/${source.name}.ts`,
+    materialized: "table",
     description: source.description,
     columns: source.columns.map((column) => ({ ...column, tests: [] })),
     upstream: [],
@@ -77,6 +80,7 @@ export function buildCatalogue(
       name: seed.name,
       kind: "seed",
       path: seed.path,
+      materialized: "table",
       description: `Data table from ${seed.path} (${seed.rows.length} rows), loaded as text.`,
       columns: seed.columns.map((name) => ({ name, type: "VARCHAR", description: "", tests: [] })),
       upstream: [],
@@ -87,6 +91,7 @@ export function buildCatalogue(
       name: model.name,
       kind: model.layer,
       path: model.path,
+      materialized: model.doc.materialized,
       description: model.doc.description,
       columns: model.doc.columns.map((column) => ({
         name: column.name,

@@ -34,6 +34,7 @@ SELECT * FROM ref('stg_a')`,
         name: "src_a",
         kind: "source",
         path: "models/sources/src_a.ts",
+        materialized: "table",
         description: "Rows of A.",
         columns: [{ name: "id", type: "VARCHAR", description: "Id.", tests: [] }],
         upstream: [],
@@ -44,6 +45,7 @@ SELECT * FROM ref('stg_a')`,
         name: "states",
         kind: "seed",
         path: "seeds/states.csv",
+        materialized: "table",
         description: "Data table from seeds/states.csv (2 rows), loaded as text.",
         columns: [{ name: "state", type: "VARCHAR", description: "", tests: [] }],
         upstream: [],
@@ -54,6 +56,7 @@ SELECT * FROM ref('stg_a')`,
         name: "stg_a",
         kind: "staging",
         path: "models/staging/stg_a.sql",
+        materialized: "table",
         description: "Clean A.",
         columns: [{ name: "id", type: "VARCHAR", description: "Id.", tests: ["unique"] }],
         upstream: ["src_a", "states"],
@@ -64,6 +67,7 @@ SELECT * FROM ref('stg_a')`,
         name: "mart_a",
         kind: "mart",
         path: "models/marts/mart_a.sql",
+        materialized: "table",
         description: "Per id.",
         columns: [
           {
@@ -98,6 +102,7 @@ SELECT * FROM ref('stg_a')`,
     const byName = new Map(catalogue.map((entry) => [entry.name, entry]));
     expect(catalogue.filter((entry) => entry.kind === "mart")).toHaveLength(6);
     expect(byName.get("mart_net_worth")?.upstream).toEqual(["mart_daily_balance"]);
+    expect(byName.get("int_transactions_clean")?.materialized).toBe("view");
     expect(byName.get("src_transactions")?.downstream).toEqual(["int_transactions_clean"]);
     expect(byName.get("mart_daily_balance")?.tests).toContain("assert_daily_balance_matches_bank");
     expect(byName.get("mart_monthly_cash_flow")?.columns.map((c) => c.name)).toEqual([
