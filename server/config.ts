@@ -61,6 +61,13 @@ const configSchema = z.object({
   GOCARDLESS_BASE_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
   GOCARDLESS_SECRET_ID: optionalString,
   GOCARDLESS_SECRET_KEY: optionalString,
+  /** Enable Banking application id (the JWT's `kid`). */
+  ENABLEBANKING_APP_ID: optionalString,
+  /** Path of the application's private key (PEM); or give the PEM itself below. */
+  ENABLEBANKING_PRIVATE_KEY_PATH: optionalString,
+  /** The application's private key as PEM text (escaped `\n` accepted). */
+  ENABLEBANKING_PRIVATE_KEY: optionalString,
+  ENABLEBANKING_BASE_URL: z.url({ error: "must be an absolute http(s) URL" }).optional(),
   /** Size of the built-in sandbox bank's generated history. */
   SANDBOX_PROFILE: z.enum(["small", "large", "huge"]).default("small"),
   /** Hours between two scheduled syncs of a linked bank connection (the worker's schedule). */
@@ -79,6 +86,8 @@ const configSchema = z.object({
 export type Config = z.infer<typeof configSchema> & {
   /** True when no GoCardless secrets are configured and the built-in sandbox bank is used. */
   sandboxActive: boolean;
+  /** True when no Enable Banking application is configured and the sandbox's EB side is used. */
+  enableBankingSandboxActive: boolean;
   /** The app's public base URL (APP_URL or http://localhost:PORT). */
   appUrl: string;
 };
@@ -102,6 +111,21 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     const missing = hasId ? "GOCARDLESS_SECRET_KEY" : "GOCARDLESS_SECRET_ID";
     problems.push(`${missing}: must be set together with the other GoCardless secret`);
   }
+  const hasAppId = Boolean(env.ENABLEBANKING_APP_ID?.trim());
+  const keySources = [env.ENABLEBANKING_PRIVATE_KEY_PATH, env.ENABLEBANKING_PRIVATE_KEY].filter(
+    (value) => Boolean(value?.trim()),
+  ).length;
+  if (hasAppId && keySources === 0) {
+    problems.push(
+      "ENABLEBANKING_APP_ID: needs ENABLEBANKING_PRIVATE_KEY_PATH or ENABLEBANKING_PRIVATE_KEY",
+    );
+  } else if (keySources > 1) {
+    problems.push(
+      "ENABLEBANKING_PRIVATE_KEY: set either ENABLEBANKING_PRIVATE_KEY_PATH or ENABLEBANKING_PRIVATE_KEY, not both",
+    );
+  } else if (!hasAppId && keySources > 0) {
+    problems.push("ENABLEBANKING_APP_ID: must be set together with the private key");
+  }
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const value = parsed.data;
   return {
@@ -109,6 +133,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     config: {
       ...value,
       sandboxActive: value.GOCARDLESS_SECRET_ID === undefined,
+      enableBankingSandboxActive: value.ENABLEBANKING_APP_ID === undefined,
       appUrl: (value.APP_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ""),
     },
   };

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { getConfig } from "../../config";
 import { SandboxBank } from "./bank";
+import { fileEbStore } from "./enablebanking/store";
 import { NOT_FOUND, jsonResponse } from "./responses";
 import { fileStore } from "./store";
 
@@ -25,6 +26,10 @@ export function getAppSandboxBank(): SandboxBank | undefined {
       adminEnabled: config.NODE_ENV === "test" || config.SANDBOX_ADMIN === "1",
       // Next.js may strip the trailing slash before the handler sees the path.
       strictTrailingSlash: false,
+      // The Enable Banking side: its key pair is generated into this file (0600) on first start.
+      enableBanking: {
+        store: fileEbStore(join(config.FINBOARD_DATA_DIR, "sandbox-enablebanking.json")),
+      },
     });
   }
   return globalForSandbox.finboardSandboxBank;
