@@ -20,7 +20,9 @@ import {
   type SqlConnection,
 } from "@/analytics/runner";
 import type { SourceDeclaration } from "@/analytics/sources";
+import { analyticsProject } from "@/analytics/index";
 import { loadFixtureSources } from "@/analytics/testing";
+import { SOURCES } from "@/analytics/sources";
 
 const people: SourceDeclaration = {
   name: "src_people",
@@ -272,5 +274,20 @@ describe("loadFixtureSources", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the bundled project on no data", () => {
+  it("builds every model from empty sources, with empty marts and every test passing", async () => {
+    for (const source of SOURCES) duck.insertArrow(source.name, encodeSourceIpc(source, []));
+    const project = analyticsProject();
+    await buildProject(duck.conn, project);
+    for (const model of project.models.filter((m) => m.layer === "mart")) {
+      expect(
+        await queryRows(duck.conn, `SELECT count(*)::INTEGER AS n FROM ${model.name}`),
+        model.name,
+      ).toEqual([{ n: 0 }]);
+    }
+    expect((await runTests(duck.conn, project)).filter((result) => !result.passed)).toEqual([]);
   });
 });
