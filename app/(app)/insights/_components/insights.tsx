@@ -62,6 +62,7 @@ export function Insights() {
   const [querying, setQuerying] = useState(false);
   // The filter as the person set it: the controls follow it at once, the charts when DuckDB
   // has answered (queries run in order on the one connection, so the last answer wins).
+  const savingRef = useRef<Promise<void>>(Promise.resolve());
   const [draft, setDraft] = useState<InsightsFilter | null>(null);
 
   useEffect(() => {
@@ -121,12 +122,14 @@ export function Insights() {
       ];
       show({ kind: "ready", timings: parts.join(", ") });
       if (!restored) {
-        await saveBuild({
-          version,
-          savedAt: Date.now(),
-          data: fresh,
-          tables: await engine.exportTables(duck),
-        });
+        // Saves run one after another, so a filter's save never overtakes the build's.
+        const tables = engine.exportTables(duck);
+        savingRef.current = savingRef.current
+          .then(async () =>
+            saveBuild({ version, savedAt: Date.now(), data: fresh, tables: await tables }),
+          )
+          .catch(() => undefined); // A failed save only costs the next visit a build.
+        await savingRef.current;
       }
     })().catch((error: unknown) => {
       const model = error instanceof ModelBuildError ? error.model : null;
@@ -150,7 +153,7 @@ export function Insights() {
       const next = await queryInsights(engine.conn, overview, filter);
       setData(next);
       setSource("duckdb");
-      void saveData(next);
+      savingRef.current = savingRef.current.then(() => saveData(next)).catch(() => undefined);
     } catch (error) {
       setStatus({
         kind: "error",
