@@ -9,7 +9,6 @@ import {
   ConsentExpiredError,
   InstitutionDownError,
   NotFoundError,
-  ValidationError,
   type BankProvider,
   type DateRange,
   type InstitutionQuery,
@@ -237,8 +236,7 @@ export class EnableBankingProvider implements BankProvider {
     if (known) {
       return result(mapAccountSummary(known.resource, known.institution), 0, known.resource);
     }
-    const account = await this.getAccount(providerAccountId);
-    return account;
+    return this.getAccount(providerAccountId);
   }
 
   /** `GET /accounts/{uid}/details` (one bank read). */
@@ -315,13 +313,6 @@ export class EnableBankingProvider implements BankProvider {
     }
     // Some banks answer a too-wide window with an opaque bank error.
     if (error instanceof InstitutionDownError && width > SAFE_HISTORY_DAYS) {
-      return minusDays(end, SAFE_HISTORY_DAYS);
-    }
-    if (
-      error instanceof ValidationError &&
-      /period|days in the past/i.test(error.message) &&
-      width > SAFE_HISTORY_DAYS
-    ) {
       return minusDays(end, SAFE_HISTORY_DAYS);
     }
     return undefined;

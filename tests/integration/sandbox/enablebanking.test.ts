@@ -220,6 +220,9 @@ describe("sandbox Enable Banking: knobs and state", () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(again.state.privateKeyPem).toBe(first.state.privateKeyPem);
     expect(again.state.sessions.s1?.status).toBe("AUTHORIZED");
+    // Loaded again with the right mode already: left as it is.
+    expect(fileEbStore(path).state.applicationId).toBe(first.state.applicationId);
+    expect(() => fileEbStore(dir)).toThrow(/EISDIR/);
     const bad = join(dir, "bad.json");
     writeFileSync(bad, "{");
     expect(() => fileEbStore(bad)).toThrow(/not valid JSON/);

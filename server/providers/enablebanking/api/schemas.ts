@@ -171,8 +171,8 @@ export const sessionSchema = z.object({
 });
 export type EbSession = z.infer<typeof sessionSchema>;
 
-/** `DELETE /sessions/{id}` and other plain confirmations. */
-export const successSchema = z.looseObject({ message: z.string().optional() });
+/** `DELETE /sessions/{id}`: `{"message": "OK"}`; an empty 200/204 is accepted too. */
+export const successSchema = z.looseObject({ message: z.string().optional() }).optional();
 
 // ───────────────────────────── balances ─────────────────────────────
 

@@ -45,11 +45,16 @@ export const ebFaultsSchema = z
     rateLimited: z.object({ ...scope, retryAfterSeconds: z.number().int().min(0).optional() }),
     /** `POST /sessions` returns no accounts (restricted mode without linked accounts, Q13). */
     emptyAccounts: z.object(scope),
-    /** The bank refuses the transaction period beyond this many days (`WRONG_TRANSACTIONS_PERIOD`). */
+    /**
+     * The bank refuses the transaction period beyond this many days: `422 WRONG_TRANSACTIONS_PERIOD`
+     * (with `detail.date_from` when `withDateFrom`), or, with `asAspspError`, the opaque
+     * `400 ASPSP_ERROR` "Unknown error" of Redsys banks (Q11).
+     */
     historyLimit: z.object({
       ...scope,
       days: z.number().int().min(1),
       withDateFrom: z.boolean().optional(),
+      asAspspError: z.boolean().optional(),
     }),
   })
   .partial()

@@ -567,6 +567,9 @@ export class EnableBankingSandbox {
       ? Math.min(limit.days, institution.transactionTotalDays)
       : institution.transactionTotalDays;
     const earliest = today - maxDays;
+    if (from !== undefined && from < earliest && limit?.asAspspError) {
+      return ebError(400, "ASPSP_ERROR", "Error interacting with ASPSP", "Unknown error");
+    }
     if (from !== undefined && from < earliest) {
       return ebError(
         422,

@@ -5,13 +5,17 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AccountStatus, BalanceKind, ConnectionStatus } from "@/generated/prisma/enums";
-import { NoAccountsLinkedError } from "@/server/providers/enablebanking/api/errors";
+import {
+  NoAccountsLinkedError,
+  WrongTransactionsPeriodError,
+} from "@/server/providers/enablebanking/api/errors";
 import { EnableBankingProvider } from "@/server/providers/enablebanking/provider";
 import { GoCardlessClient } from "@/server/providers/gocardless/api/client";
 import { GoCardlessProvider } from "@/server/providers/gocardless/provider";
 import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbox/credentials";
 import {
   ConsentExpiredError,
+  InstitutionDownError,
   NotFoundError,
   RateLimitedError,
   type ProviderTransaction,
@@ -248,6 +252,42 @@ describe("Enable Banking provider", () => {
       { stableAccountKey: "k2" },
     );
     expect(told.raw).toMatchObject({ query: { date_from: "2026-10-21" } });
+  });
+
+  it("narrows a wide window a bank answers with an opaque error, and gives up when nothing fits", async () => {
+    h.server.bank.enableBanking.pageSize = 1000;
+    const { resolved } = await link();
+    const uid = resolved.accounts[0]?.providerAccountId as string;
+    h.server.bank.enableBanking.faults = {
+      historyLimit: { days: 60, asAspspError: true, times: 1 },
+    };
+    const redsys = await provider.getTransactions(
+      uid,
+      { from: new Date("2026-05-01"), to: new Date("2026-11-20") },
+      { stableAccountKey: "k" },
+    );
+    expect(redsys.raw).toMatchObject({ query: { date_from: "2026-08-22" } });
+    // Within 90 days an opaque bank error is just that.
+    h.server.bank.enableBanking.faults = { historyLimit: { days: 30, asAspspError: true } };
+    expect(
+      await caught(
+        provider.getTransactions(uid, { from: new Date("2026-10-01") }, { stableAccountKey: "k" }),
+      ),
+    ).toBeInstanceOf(InstitutionDownError);
+    h.server.bank.enableBanking.faults = { historyLimit: { days: 10 } };
+    const other = resolved.accounts[1]?.providerAccountId as string;
+    const exhausted = await caught(
+      provider.getTransactions(other, { from: new Date("2026-09-01") }, { stableAccountKey: "k" }),
+    );
+    expect(exhausted).toBeInstanceOf(WrongTransactionsPeriodError);
+    h.server.bank.enableBanking.faults = {};
+    const defaults = await provider.getTransactions(other, {}, { stableAccountKey: "k" });
+    // No range: the bank's own default window.
+    expect((defaults.raw as { query: unknown }).query).toEqual({
+      date_from: undefined,
+      date_to: undefined,
+    });
+    expect(defaults.data.booked.length).toBeGreaterThan(0);
   });
 
   it("maps an expired session and the bank's rate limit, and deletes links", async () => {
