@@ -8,6 +8,7 @@
  */
 import { Provider } from "@/generated/prisma/enums";
 import type { Db } from "@/server/db/client";
+import { enablebankingRawStore } from "@/server/providers/enablebanking/raw-store";
 import { gocardlessRawStore } from "@/server/providers/gocardless/raw-store";
 import type {
   ProviderBalance,
@@ -46,7 +47,6 @@ export function rawStoreFor(provider: Provider): RawStore {
     case Provider.GOCARDLESS:
       return gocardlessRawStore;
     case Provider.ENABLEBANKING:
-      // Enable Banking's raw tables exist; the engine is wired to them in part 2 of issue 10.
-      throw new Error("Enable Banking sync is not wired to the raw store yet");
+      return enablebankingRawStore;
   }
 }

@@ -77,7 +77,7 @@ export class EnableBankingProvider implements BankProvider {
   /** Account resources seen with a session (uid → resource and institution). */
   private readonly accounts = new Map<
     string,
-    { resource: EbAccountResource; institution: string }
+    { resource: EbAccountResource & { raw?: unknown }; institution: string }
   >();
   /** Days of history a bank accepted for an account, once learnt (uid → days). */
   private readonly historyDays = new Map<string, number>();
@@ -234,7 +234,9 @@ export class EnableBankingProvider implements BankProvider {
   ): Promise<ProviderResult<ProviderAccountSummary>> {
     const known = this.accounts.get(providerAccountId);
     if (known) {
-      return result(mapAccountSummary(known.resource, known.institution), 0, known.resource);
+      return result(mapAccountSummary(known.resource, known.institution), 0, {
+        details: known.resource.raw,
+      });
     }
     return this.getAccount(providerAccountId);
   }
@@ -243,7 +245,11 @@ export class EnableBankingProvider implements BankProvider {
   async getAccount(providerAccountId: string): Promise<ProviderResult<ProviderAccount>> {
     const response = await this.client.getAccountDetails(providerAccountId);
     const institution = this.accounts.get(providerAccountId)?.institution;
-    const resource = { ...response.data, uid: response.data.uid ?? providerAccountId };
+    const resource = {
+      ...response.data,
+      uid: response.data.uid ?? providerAccountId,
+      raw: response.raw,
+    };
     this.accounts.set(providerAccountId, { resource, institution: institution ?? "" });
     return result(mapAccount(resource, institution), response.calls, { details: response.raw });
   }
