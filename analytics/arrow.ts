@@ -173,17 +173,6 @@ function parseInteger(value: string | number): number {
   return number;
 }
 
-/** Validity bitmap (1 = present) and null count for a column's values. */
-function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCount: number } {
-  const nullBitmap = new Uint8Array(Math.ceil(values.length / 8));
-  let nullCount = 0;
-  values.forEach((value, index) => {
-    if (value === null) nullCount++;
-    else nullBitmap[index >> 3]! |= 1 << (index & 7);
-  });
-  return { nullBitmap, nullCount };
-}
-
 function textOf(value: SourceValue): string {
   if (typeof value !== "string") throw new Error(`expected text, got ${typeof value}`);
   return value;
@@ -192,94 +181,134 @@ function textOf(value: SourceValue): string {
 const utf8 = new TextEncoder();
 
 /**
- * The UTF-8 bytes and offsets of a text column. One encode of the joined text when it is all
- * ASCII (one byte per character, the common case and much faster), else one per value.
+ * The UTF-8 bytes and offsets of a text column ("" where null). One encode of the joined text
+ * when it is all ASCII (one byte per character, the common case and much faster), else one per
+ * value.
  */
-function utf8Buffers(values: readonly (string | null)[]): {
-  valueOffsets: Int32Array;
-  data: Uint8Array;
-} {
-  const valueOffsets = new Int32Array(values.length + 1);
-  const joined = values.join("");
+function utf8Buffers(texts: readonly string[]): { valueOffsets: Int32Array; data: Uint8Array } {
+  const valueOffsets = new Int32Array(texts.length + 1);
+  const joined = texts.join("");
   const data = utf8.encode(joined);
   if (data.length === joined.length) {
     let offset = 0;
-    values.forEach((value, index) => {
-      offset += value?.length ?? 0;
+    for (let index = 0; index < texts.length; index++) {
+      offset += texts[index]!.length;
       valueOffsets[index + 1] = offset;
-    });
+    }
     return { valueOffsets, data };
   }
-  const chunks = values.map((value) => (value === null ? null : utf8.encode(value)));
+  const chunks = texts.map((text) => utf8.encode(text));
   let size = 0;
-  chunks.forEach((chunk, index) => {
-    size += chunk?.length ?? 0;
+  for (let index = 0; index < chunks.length; index++) {
+    size += chunks[index]!.length;
     valueOffsets[index + 1] = size;
-  });
+  }
   const bytes = new Uint8Array(size);
-  chunks.forEach((chunk, index) => {
-    if (chunk) bytes.set(chunk, valueOffsets[index]);
-  });
+  chunks.forEach((chunk, index) => bytes.set(chunk, valueOffsets[index]));
   return { valueOffsets, data: bytes };
 }
 
-/** Builds one column's Arrow data from already-parsed values (null where absent). */
-function columnData(type: SourceColumnType, values: readonly unknown[]): Data {
-  const { nullBitmap, nullCount } = validity(values);
-  const length = values.length;
-  switch (type) {
-    case "VARCHAR": {
-      const { valueOffsets, data } = utf8Buffers(values as readonly (string | null)[]);
-      return makeData({ type: new Utf8(), length, nullCount, nullBitmap, valueOffsets, data });
-    }
-    case "DATE": {
-      const data = Int32Array.from(values, (value) => (value === null ? 0 : (value as number)));
-      return makeData({ type: new DateDay(), length, nullCount, nullBitmap, data });
-    }
-    case "TIMESTAMP": {
-      const data = BigInt64Array.from(values, (value) => (value === null ? 0n : (value as bigint)));
-      return makeData({ type: new TimestampMicrosecond(), length, nullCount, nullBitmap, data });
-    }
-    case "DECIMAL(19,4)": {
-      // Decimal128: two little-endian 64-bit words per value, low word first.
-      const words = new BigInt64Array(length * 2);
-      values.forEach((value, index) => {
-        const scaled = value === null ? 0n : BigInt(value as number | bigint);
-        words[2 * index] = BigInt.asIntN(64, scaled);
-        words[2 * index + 1] = scaled < 0n ? -1n : 0n;
-      });
-      const type = new Decimal(DECIMAL_SCALE, 19, 128);
-      return makeData({ type, length, nullCount, nullBitmap, data: new Uint32Array(words.buffer) });
-    }
-    case "BOOLEAN": {
-      const data = new Uint8Array(Math.ceil(length / 8));
-      values.forEach((value, index) => {
-        if (value === true) data[index >> 3]! |= 1 << (index & 7);
-      });
-      return makeData({ type: new Bool(), length, nullCount, nullBitmap, data });
-    }
-    case "INTEGER": {
-      const data = Int32Array.from(values, (value) => (value === null ? 0 : (value as number)));
-      return makeData({ type: new Int32(), length, nullCount, nullBitmap, data });
-    }
-  }
+/** A column being filled: its validity bitmap and null count. */
+interface Validity {
+  nullBitmap: Uint8Array;
+  nullCount: number;
 }
 
-function parseValue(column: SourceColumn, value: SourceValue): unknown {
-  if (value === null || value === undefined) return null;
+/**
+ * Reads one column of the rows in a single pass: `set(index, value)` is called for each present
+ * value (nulls and missing keys are counted in the bitmap instead). A value `set` rejects throws a
+ * {@link SourceEncodingError} naming the column and the row.
+ */
+function fillColumn(
+  source: SourceDeclaration,
+  column: SourceColumn,
+  rows: readonly SourceRow[],
+  firstRow: number,
+  set: (index: number, value: string | number | boolean) => void,
+): Validity {
+  const nullBitmap = new Uint8Array((rows.length + 7) >> 3);
+  let nullCount = 0;
+  const name = column.name;
+  let index = 0;
+  try {
+    for (; index < rows.length; index++) {
+      const value = rows[index]![name];
+      if (value === null || value === undefined) {
+        nullCount++;
+      } else {
+        set(index, value);
+        nullBitmap[index >> 3]! |= 1 << (index & 7);
+      }
+    }
+  } catch (error) {
+    throw new SourceEncodingError(source.name, name, firstRow + index, (error as Error).message);
+  }
+  return { nullBitmap, nullCount };
+}
+
+/** Builds one column's Arrow data straight from the rows. */
+function columnData(
+  source: SourceDeclaration,
+  column: SourceColumn,
+  rows: readonly SourceRow[],
+  firstRow: number,
+): Data {
+  const length = rows.length;
+  const fill = (set: (index: number, value: string | number | boolean) => void) =>
+    fillColumn(source, column, rows, firstRow, set);
   switch (column.type) {
-    case "VARCHAR":
-      return textOf(value);
-    case "DATE":
-      return parseDateDays(textOf(value));
-    case "TIMESTAMP":
-      return parseTimestampMicros(textOf(value));
-    case "DECIMAL(19,4)":
-      return scaleDecimal(textOf(value));
-    case "BOOLEAN":
-      return parseBoolean(value as string | boolean);
-    case "INTEGER":
-      return parseInteger(value as string | number);
+    case "VARCHAR": {
+      const texts = new Array<string>(length).fill("");
+      const validity = fill((index, value) => (texts[index] = textOf(value)));
+      return makeData({ type: new Utf8(), length, ...validity, ...utf8Buffers(texts) });
+    }
+    case "DATE": {
+      const data = new Int32Array(length);
+      const validity = fill((index, value) => (data[index] = parseDateDays(textOf(value))));
+      return makeData({ type: new DateDay(), length, ...validity, data });
+    }
+    case "TIMESTAMP": {
+      const data = new BigInt64Array(length);
+      const validity = fill((index, value) => (data[index] = parseTimestampMicros(textOf(value))));
+      return makeData({ type: new TimestampMicrosecond(), length, ...validity, data });
+    }
+    case "DECIMAL(19,4)": {
+      // Decimal128: four little-endian 32-bit words per value, lowest first (two's complement).
+      const data = new Uint32Array(length * 4);
+      const validity = fill((index, value) => {
+        const scaled = scaleDecimal(textOf(value));
+        if (typeof scaled === "number") {
+          const low = scaled % 2 ** 32;
+          const high = Math.floor(scaled / 2 ** 32);
+          data[4 * index] = low >>> 0; // a negative remainder wraps to its two's complement
+          data[4 * index + 1] = high >>> 0;
+          if (scaled < 0) {
+            data[4 * index + 2] = 0xffffffff;
+            data[4 * index + 3] = 0xffffffff;
+          }
+        } else {
+          const words = BigInt.asUintN(128, scaled);
+          for (let word = 0; word < 4; word++) {
+            data[4 * index + word] = Number((words >> BigInt(32 * word)) & 0xffffffffn);
+          }
+        }
+      });
+      return makeData({ type: new Decimal(DECIMAL_SCALE, 19, 128), length, ...validity, data });
+    }
+    case "BOOLEAN": {
+      const data = new Uint8Array((length + 7) >> 3);
+      const validity = fill((index, value) => {
+        if (parseBoolean(value as string | boolean)) data[index >> 3]! |= 1 << (index & 7);
+      });
+      return makeData({ type: new Bool(), length, ...validity, data });
+    }
+    case "INTEGER": {
+      const data = new Int32Array(length);
+      const validity = fill(
+        (index, value) => (data[index] = parseInteger(value as string | number)),
+      );
+      return makeData({ type: new Int32(), length, ...validity, data });
+    }
   }
 }
 
@@ -294,17 +323,7 @@ export function encodeSourceBatch(
   firstRow = 0,
 ): RecordBatch {
   const schema = sourceSchema(source);
-  const children = source.columns.map((column) => {
-    const values = rows.map((row, index) => {
-      try {
-        return parseValue(column, row[column.name]);
-      } catch (error) {
-        const message = (error as Error).message;
-        throw new SourceEncodingError(source.name, column.name, firstRow + index, message);
-      }
-    });
-    return columnData(column.type, values);
-  });
+  const children = source.columns.map((column) => columnData(source, column, rows, firstRow));
   const struct = makeData({
     type: new Struct(schema.fields),
     length: rows.length,
