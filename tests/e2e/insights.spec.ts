@@ -190,5 +190,16 @@ test("Insights builds the marts in the browser, charts them, filters and paints 
   await expect(cashFlow.locator("[data-summary]")).toHaveText(filtered!);
   await expect(accounts.first()).not.toBeChecked();
 
+  // The dark palette reaches the charts (axes follow the text colour; marks use the theme's
+  // colours through CSS classes, not inline styles).
+  await page.emulateMedia({ colorScheme: "dark" });
+  const axisColour = await cashFlow
+    .locator("svg.fb-plot")
+    .first()
+    .evaluate((svg) => getComputedStyle(svg).color);
+  const textColour = await page.locator("body").evaluate((body) => getComputedStyle(body).color);
+  expect(axisColour).toBe(textColour);
+  await page.screenshot({ path: test.info().outputPath("insights-dark.png"), fullPage: true });
+
   expect(problems).toEqual([]);
 });

@@ -79,6 +79,10 @@ export function Insights() {
         setSource("cache");
       }
       const engine = await engineModule;
+      const progress = (next: EngineProgress) => show({ kind: "working", progress: next });
+      // Without a saved build the sources are needed anyway: download them while DuckDB starts.
+      const prefetched = saved ? undefined : engine.downloadSources(progress);
+      prefetched?.catch(() => undefined); // Reported where it is awaited.
       const [duck, version] = await Promise.all([engine.startEngine(), engine.fetchDataVersion()]);
       engineRef.current = duck;
       let timings: LoadTimings | null = null;
@@ -93,9 +97,7 @@ export function Insights() {
         }
       }
       if (!restored) {
-        timings = await engine.loadAndBuild(duck, (progress) =>
-          show({ kind: "working", progress }),
-        );
+        timings = await engine.loadAndBuild(duck, progress, prefetched);
       }
       const overview = await queryOverview(duck.conn);
       overviewRef.current = overview;
