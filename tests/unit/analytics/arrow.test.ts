@@ -120,6 +120,31 @@ describe("encoding", () => {
     expect(table.getChild("money")!.get(1)).toBeNull();
   });
 
+  it("writes decimals as 128-bit two's complement, small and large, positive and negative", () => {
+    const money: SourceDeclaration = { ...everyType, columns: [everyType.columns[3]!] };
+    const values = [
+      "0",
+      "-0.0001",
+      "-4294967296", // -2^32 / 10^4: crosses a word
+      "99999999999.9999", // 15 digits: the last number written without BigInt
+      "999999999999.9999", // 16 digits: BigInt
+      "-999999999999999.9999", // the most negative DECIMAL(19,4)
+    ];
+    const table = tableFromIPC(
+      encodeSourceIpc(
+        money,
+        values.map((value) => ({ money: value })),
+      ),
+    );
+    const words = [...(table.getChild("money")!.data[0]!.values as Uint32Array)];
+    const read = values.map((_, index) => {
+      const [a, b, c, d] = words.slice(index * 4, index * 4 + 4).map(BigInt) as bigint[];
+      return BigInt.asIntN(128, a! | (b! << 32n) | (c! << 64n) | (d! << 96n));
+    });
+    expect(read).toEqual(values.map(parseDecimalScaled));
+    expect(read[5]).toBe(-9_999_999_999_999_999_999n);
+  });
+
   it("encodes plain ASCII and other text alike", () => {
     const text: SourceDeclaration = { ...everyType, columns: [everyType.columns[0]!] };
     for (const values of [
