@@ -234,4 +234,33 @@ describe("sandbox Enable Banking: knobs and state", () => {
     );
     expect(response.status).toBe(401);
   });
+
+  it("switches knobs and expires sessions over HTTP only when admin is enabled", async () => {
+    const admin = (bank: SandboxBank, path: string, method = "GET", body?: unknown) =>
+      bank.handle(
+        new Request(`http://app.test/sandbox-bank/enablebanking/admin/${path}`, {
+          method,
+          body:
+            body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+        }),
+      );
+    const closed = new SandboxBank();
+    expect((await admin(closed, "faults")).status).toBe(404);
+    const bank = new SandboxBank({ adminEnabled: true });
+    const set = await admin(bank, "faults", "PUT", { rateLimited: { times: 1 } });
+    expect(await set.json()).toEqual({ faults: { rateLimited: { times: 1 } } });
+    expect(bank.enableBanking.faults).toEqual({ rateLimited: { times: 1 } });
+    expect(await (await admin(bank, "faults")).json()).toEqual({
+      faults: { rateLimited: { times: 1 } },
+    });
+    const bad = await admin(bank, "faults", "POST", { nope: {} });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/nope/);
+    expect((await admin(bank, "faults", "POST", "{")).status).toBe(400);
+    expect((await admin(bank, "sessions", "POST", { expire: false })).status).toBe(400);
+    expect(await (await admin(bank, "sessions", "POST", { expire: true })).json()).toEqual({
+      expired: [],
+    });
+    expect((await admin(bank, "other", "POST", {})).status).toBe(404);
+  });
 });

@@ -12,7 +12,13 @@ import type { SandboxProfile, TransactionWindow } from "../generator";
 import { type AccountTemplate, type SandboxInstitution, INSTITUTIONS } from "../institutions";
 import { escapeHtml, htmlResponse } from "../responses";
 import { accountResource, ebBalancesBody, ebTransactions, identificationHash } from "./data";
-import { type EbEndpoint, type EbFaultContext, type EbFaults, takeEbFault } from "./faults";
+import {
+  type EbEndpoint,
+  type EbFaultContext,
+  type EbFaults,
+  ebFaultsSchema,
+  takeEbFault,
+} from "./faults";
 import type { EbAccountRecord, EbSandboxStore, EbSessionRecord } from "./store";
 
 const DAY_SECONDS = 86_400;
@@ -27,6 +33,8 @@ export interface EbSandboxEnvironment {
   publicOrigin(url: URL): string;
   /** Origins a `redirect_url` may lead to. */
   redirectOrigins(url: URL): readonly string[];
+  /** Serve `…/enablebanking/admin/*` (fault knobs, session expiry): tests and demos only. */
+  readonly adminEnabled: boolean;
 }
 
 /** Options of {@link EnableBankingSandbox}. */
@@ -147,6 +155,9 @@ export class EnableBankingSandbox {
     const method = request.method.toUpperCase();
     if (segments[0] === "authorise" && segments[1] && segments.length === 2) {
       return this.authorisationPage(request, url, segments[1]);
+    }
+    if (segments[0] === "admin" && segments.length === 2 && this.bank.adminEnabled) {
+      return this.admin(request, segments[1] as string);
     }
     const route = this.route(method, segments, url);
     if (!route) return ebError(404, "NOT_FOUND", "Not found");
@@ -640,6 +651,44 @@ export class EnableBankingSandbox {
         ? Buffer.from(JSON.stringify({ o: next, b: binding })).toString("base64url")
         : null;
     return json({ transactions: page, continuation_key: continuationKey });
+  }
+
+  /**
+   * `admin/faults`: GET the knobs, PUT (or POST) replaces them (validated; `{}` clears them).
+   * `admin/sessions`: POST `{"expire": true, "sessionId"?: "…"}` lets sessions expire now.
+   */
+  private async admin(request: Request, resource: string): Promise<Response> {
+    const method = request.method.toUpperCase();
+    if (resource === "faults" && method === "GET") return json({ faults: this.faults });
+    let body: unknown;
+    try {
+      body = JSON.parse(await request.text());
+    } catch {
+      return ebError(400, "WRONG_REQUEST_PARAMETERS", "Body must be JSON");
+    }
+    if (resource === "faults" && (method === "PUT" || method === "POST")) {
+      const parsed = ebFaultsSchema.safeParse(body);
+      if (!parsed.success) {
+        const detail = parsed.error.issues
+          .map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`)
+          .join("; ");
+        return ebError(400, "WRONG_REQUEST_PARAMETERS", "Invalid fault knobs", detail);
+      }
+      this.faults = parsed.data;
+      return json({ faults: this.faults });
+    }
+    if (resource === "sessions" && method === "POST") {
+      const record = (typeof body === "object" && body !== null ? body : {}) as Record<
+        string,
+        unknown
+      >;
+      if (record.expire !== true) {
+        return ebError(400, "WRONG_REQUEST_PARAMETERS", 'Send {"expire": true}');
+      }
+      const sessionId = typeof record.sessionId === "string" ? record.sessionId : undefined;
+      return json({ expired: this.expireSessions(sessionId) });
+    }
+    return ebError(404, "NOT_FOUND", "Not found");
   }
 
   /** Entry point used by the bank: every request below `…/enablebanking/`. */
