@@ -29,7 +29,11 @@ export interface RawStore {
     balances: readonly ProviderBalance[],
     fetchedOn: Date,
   ): Promise<number>;
-  /** Booked and pending rows of one fetch (quarantined rows are kept in core, not here). */
+  /**
+   * Booked and pending rows of one fetch (quarantined rows are kept in core, not here). The engine
+   * runs it beside the core writes of the same transaction: its statements must go through
+   * `inLane` or `runPipelined` (./bulk.ts), so that one connection never has two at once.
+   */
   saveTransactions(
     db: Db,
     providerAccountId: string,
