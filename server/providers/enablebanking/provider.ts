@@ -254,10 +254,20 @@ export class EnableBankingProvider implements BankProvider {
     return result(mapAccount(resource, institution), response.calls, { details: response.raw });
   }
 
-  /** `GET /accounts/{uid}/balances` (one bank read). */
+  /**
+   * `GET /accounts/{uid}/balances` (one bank read). A figure that cannot be read is left out and
+   * listed in `skipped` with its reason; the others are used.
+   */
   async getBalances(providerAccountId: string): Promise<ProviderResult<ProviderBalance[]>> {
     const response = await this.client.getAccountBalances(providerAccountId);
-    return result(response.data.balances.map(mapBalance), response.calls, response.raw);
+    const { balances, rejected } = response.data;
+    return {
+      ...result(balances.map(mapBalance), response.calls, response.raw),
+      skipped: rejected.map((row) => ({
+        reason: `balances[${row.index}].${row.reason}`,
+        raw: row.raw,
+      })),
+    };
   }
 
   /** Days of history this account's bank accepted, once learnt by narrowing. */

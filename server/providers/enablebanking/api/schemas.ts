@@ -186,7 +186,25 @@ export const balanceSchema = z.object({
 });
 export type EbBalance = z.infer<typeof balanceSchema> & { raw: unknown };
 
-export const balancesSchema = z.object({ balances: z.array(withRaw(balanceSchema)) });
+/**
+ * A balances response: only the envelope must be whole; each figure is read on its own, so one
+ * unreadable figure lands in `rejected` (with its position and reason) and the others are used.
+ */
+export const balancesSchema = z.object({ balances: z.array(z.unknown()) }).transform((body) => {
+  const balances: EbBalance[] = [];
+  const rejected: { index: number; reason: string; raw: unknown }[] = [];
+  body.balances.forEach((row, index) => {
+    const result = balanceSchema.safeParse(row);
+    if (result.success) {
+      balances.push({ ...result.data, raw: row });
+    } else {
+      const issue = result.error.issues[0];
+      const path = issue?.path.length ? issue.path.map(String).join(".") : "(row)";
+      rejected.push({ index, reason: `${path}: ${issue?.message ?? "invalid"}`, raw: row });
+    }
+  });
+  return { balances, rejected };
+});
 export type EbBalances = z.infer<typeof balancesSchema>;
 
 // ───────────────────────────── transactions ─────────────────────────────

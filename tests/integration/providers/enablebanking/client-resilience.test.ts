@@ -8,6 +8,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EnableBankingClient } from "@/server/providers/enablebanking/api/client";
+import { EnableBankingProvider } from "@/server/providers/enablebanking/provider";
 import {
   PayloadError,
   ProviderTimeoutError,
@@ -142,12 +143,40 @@ describe("Enable Banking client resilience", () => {
   });
 
   it("names the field of an unexpected body, and refuses empty ids", async () => {
-    script = [
-      ok({ balances: [{ balance_amount: { amount: 12, currency: "EUR" }, balance_type: "CLBD" }] }),
-    ];
+    script = [ok({ balances: "none" })];
     const error = (await caught(client().getAccountBalances("u"))) as PayloadError;
     expect(error).toBeInstanceOf(PayloadError);
-    expect(error.path).toBe("balances[0].balance_amount.amount");
+    expect(error.path).toBe("balances");
+    script = [
+      ok({
+        balances: [
+          { balance_amount: { amount: 12, currency: "EUR" }, balance_type: "CLBD" },
+          { balance_amount: { amount: "1.50", currency: "EUR" }, balance_type: "ITAV" },
+        ],
+      }),
+    ];
+    const mixed = await client().getAccountBalances("u");
+    script = [
+      ok({
+        balances: [
+          { balance_amount: { amount: 12, currency: "EUR" }, balance_type: "CLBD" },
+          { balance_amount: { amount: "1.50", currency: "EUR" }, balance_type: "ITAV" },
+        ],
+      }),
+    ];
+    const viaProvider = await new EnableBankingProvider(client()).getBalances("u");
+    expect(viaProvider.data.map((b) => b.amount.toFixed(2))).toEqual(["1.50"]);
+    expect(viaProvider.skipped?.map((s) => s.reason)).toEqual([
+      "balances[0].balance_amount.amount: Invalid input: expected string, received number",
+    ]);
+    expect(mixed.data.balances.map((b) => b.balance_type)).toEqual(["ITAV"]);
+    expect(mixed.data.rejected).toEqual([
+      {
+        index: 0,
+        reason: "balance_amount.amount: Invalid input: expected string, received number",
+        raw: expect.anything(),
+      },
+    ]);
     script = [(_req, res) => res.writeHead(204).end()];
     expect((await client().deleteSession("s")).status).toBe(204);
     script = [ok(["not", "an", "object"])];

@@ -164,6 +164,17 @@ describe("balances", () => {
       [BalanceKind.OTHER, "INFO", "0.00", undefined],
     ]);
     expect(mapped[1]?.lastChangeAt?.toISOString()).toBe("2026-03-24T22:30:00.000Z");
+    const mixed = balancesSchema.parse({
+      balances: [{ balance_amount: { amount: "1.913,12", currency: "EUR" }, balance_type: "CLBD" }],
+    });
+    expect(mixed.balances).toEqual([]);
+    expect(mixed.rejected).toEqual([
+      {
+        index: 0,
+        reason: 'balance_amount.amount: not a decimal amount: "1.913,12"',
+        raw: { balance_amount: { amount: "1.913,12", currency: "EUR" }, balance_type: "CLBD" },
+      },
+    ]);
     expect(
       ["OPBD", "PRCD", "ITBD", "CLAV", "OPAV", "FWAV", "VALU", "OTHR"].map(mapBalanceType),
     ).toEqual([
