@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openNodeDuckDb, type NodeDuckDb } from "@/analytics/duckdb-node";
 import { analyticsProject } from "@/analytics/index";
 import { buildProject, queryRows } from "@/analytics/runner";
+import { sourceSchema } from "@/analytics/arrow";
+import { SOURCES } from "@/analytics/sources";
 import { loadFixtureSources } from "@/analytics/testing";
+import { IpcStreamEncoder } from "@/server/analytics/export";
 import {
   cleanFilter,
   defaultRange,
@@ -137,6 +140,21 @@ describe("Insights queries", () => {
     expect(() => cleanFilter({ ...ALL, from: "2024-13" })).toThrow(/YYYY-MM/);
     const rows = await queryRows(duck.conn, "SELECT count(*)::INTEGER AS n FROM stg_accounts");
     expect(rows).toEqual([{ n: 3 }]);
+  });
+
+  it("see no span in a database without transactions (the page's empty state)", async () => {
+    const empty = await openNodeDuckDb();
+    try {
+      for (const source of SOURCES) {
+        // What the route streams for an empty table: the schema and the end marker, no batch.
+        const encoder = new IpcStreamEncoder(sourceSchema(source));
+        empty.insertArrow(source.name, new Uint8Array([...encoder.header, ...encoder.footer]));
+      }
+      await buildProject(empty.conn, analyticsProject());
+      expect(await queryOverview(empty.conn)).toEqual({ accounts: [], span: null });
+    } finally {
+      empty.close();
+    }
   });
 
   it("default to the last twelve months of data", () => {

@@ -303,7 +303,9 @@ function Filters({
               }}
             />{" "}
             {account.name}
-            {account.institution ? ` (${account.institution}, ${account.currency})` : ""}
+            {` (${[account.institution, account.ibanEnd && `…${account.ibanEnd}`, account.currency]
+              .filter(Boolean)
+              .join(", ")})`}
           </label>
         ))}
       </fieldset>

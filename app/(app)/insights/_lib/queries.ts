@@ -21,6 +21,8 @@ export interface InsightsAccount {
   name: string;
   institution: string | null;
   currency: string;
+  /** The IBAN's last four characters (tells same-named accounts apart), or null. */
+  ibanEnd: string | null;
 }
 
 /** Income, spending and net of one month in one currency (decimal strings). */
@@ -155,7 +157,8 @@ export async function queryOverview(
 ): Promise<Pick<InsightsData, "accounts" | "span">> {
   const accounts = await queryRows(
     conn,
-    `SELECT account_id, account_name, institution_name, currency FROM stg_accounts
+    `SELECT account_id, account_name, institution_name, currency, right(iban, 4) AS iban_end
+       FROM stg_accounts
       ORDER BY institution_name, account_name, account_id`,
   );
   const [span] = await queryRows(
@@ -169,6 +172,7 @@ export async function queryOverview(
       name: text(row.account_name),
       institution: textOrNull(row.institution_name),
       currency: text(row.currency),
+      ibanEnd: textOrNull(row.iban_end),
     })),
     span: span?.first ? { first: text(span.first), last: text(span.last) } : null,
   };
