@@ -26,6 +26,12 @@ const guard = auth(async (request) => {
   if (decision.action === "redirect") {
     return NextResponse.redirect(new URL(decision.to, request.url));
   }
+  if (decision.action === "unauthorised") {
+    return NextResponse.json(
+      { error: "Sign in to continue." },
+      { status: 401, headers: { "cache-control": "no-store" } },
+    );
+  }
   return undefined;
 });
 
@@ -52,8 +58,10 @@ async function answer(request: NextRequest, nonce: string, policy: string): Prom
   if (isPublicPath(pathname) || isStaticAssetPath(pathname)) return passOn(request, nonce, policy);
   // The wrapper is typed as a route handler; a proxy has no route params to pass it.
   const guarded = await guard(request, { params: Promise.resolve({}) });
-  // Auth.js answers "go on" with its own NextResponse.next(), which would not carry the nonce.
-  const response = guarded?.headers.has("location") ? guarded : passOn(request, nonce, policy);
+  // Auth.js answers "go on" with its own NextResponse.next(), which would not carry the nonce;
+  // a redirect or a refusal is the guard's own answer.
+  const stopped = guarded && (guarded.headers.has("location") || guarded.status === 401);
+  const response = stopped ? guarded : passOn(request, nonce, policy);
   // Auth.js re-issues the session cookie on every check it makes here. Drop that: a response to
   // a request sent just before sign-out (a link prefetch, say) would arrive after the sign-out
   // and put the cookie back. The session therefore lasts its maxAge from sign-in.

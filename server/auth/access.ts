@@ -32,12 +32,19 @@ export function safeCallbackPath(value: unknown): string {
   return value;
 }
 
-/** What the proxy does with a request. */
-export type AccessDecision = { action: "allow" } | { action: "redirect"; to: string };
+/** What the proxy does with a request: let it through, send the browser elsewhere, or refuse it. */
+export type AccessDecision =
+  { action: "allow" } | { action: "redirect"; to: string } | { action: "unauthorised" };
+
+/** True for an API path (`/api/…`): a client there wants a status code, not a sign-in page. */
+function isApiPath(pathname: string): boolean {
+  return pathname === "/api" || pathname.startsWith("/api/");
+}
 
 /**
- * Decides the proxy's answer. With no owner yet, everything leads to {@link SETUP_PATH}; once
- * there is one, set-up is gone for good and every other page needs a session.
+ * Decides the proxy's answer. A guarded API path needs a session and is refused (401) without
+ * one. Otherwise, with no owner yet, everything leads to {@link SETUP_PATH}; once there is one,
+ * set-up is gone for good and every other page needs a session.
  * `ownerExists` is asked only when the answer depends on it (public paths cost no query).
  */
 export async function decideAccess(request: {
@@ -48,6 +55,8 @@ export async function decideAccess(request: {
 }): Promise<AccessDecision> {
   const { pathname, search, signedIn } = request;
   if (isPublicPath(pathname)) return { action: "allow" };
+  // Guarded API routes (data export, analytics) answer 401 without a session, never a redirect.
+  if (isApiPath(pathname)) return signedIn ? { action: "allow" } : { action: "unauthorised" };
   const hasOwner = await request.ownerExists();
   if (pathname === SETUP_PATH) {
     return hasOwner ? { action: "redirect", to: LOGIN_PATH } : { action: "allow" };

@@ -172,6 +172,14 @@ describe("the page guard", () => {
         headers: { cookie: "authjs.session-token=not-a-token" },
       });
       expect(target(forged)).toBe("/login?callbackUrl=%2Faccounts");
+      // Guarded API routes refuse with 401 and a JSON reason instead of a sign-in redirect.
+      for (const path of ["/api/analytics/src_transactions", "/api/export/transactions?q=x"]) {
+        const refused = await send(path, { headers: { cookie: "authjs.session-token=forged" } });
+        expect(refused.status).toBe(401);
+        expect(target(refused)).toBeNull();
+        expect(await refused.json()).toEqual({ error: "Sign in to continue." });
+        expect(refused.headers.get("x-frame-options")).toBe("DENY");
+      }
     } finally {
       await testDb.db.user.deleteMany();
     }

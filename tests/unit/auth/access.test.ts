@@ -75,6 +75,31 @@ describe("decideAccess", () => {
     expect(probe.calls).toHaveLength(0);
   });
 
+  it("refuses guarded API paths without a session (401, not a redirect), whatever the owner", async () => {
+    for (const pathname of [
+      "/api/analytics/src_transactions",
+      "/api/export/transactions",
+      "/api",
+    ]) {
+      for (const owner of [false, true]) {
+        const decision = await decideAccess({
+          pathname,
+          search: "?x=1",
+          signedIn: false,
+          ownerExists: ask(owner).ownerExists,
+        });
+        expect(decision).toEqual({ action: "unauthorised" });
+      }
+      const signedIn = await decideAccess({
+        pathname,
+        search: "",
+        signedIn: true,
+        ownerExists: ask(true).ownerExists,
+      });
+      expect(signedIn).toEqual({ action: "allow" });
+    }
+  });
+
   it("sends everything to set-up while there is no owner", async () => {
     for (const pathname of ["/", "/accounts", LOGIN_PATH]) {
       for (const signedIn of [false, true]) {
