@@ -81,13 +81,12 @@ async function tableColumn(page: Page, table: string, column: number): Promise<s
 }
 
 test("the analytics data needs a session", async ({ baseURL }) => {
-  // The proxy's page guard sends a client without a session to sign in (the handler's own 401
-  // behind it is tested in tests/integration/analytics-export).
+  // The proxy refuses an API client without a session with 401 (no sign-in redirect).
   const anonymous = await playwrightRequest.newContext({ baseURL });
   for (const path of ["/api/analytics/src_transactions", "/api/analytics/version"]) {
     const response = await anonymous.get(path, { maxRedirects: 0 });
-    expect(response.status()).toBe(307);
-    expect(response.headers().location).toMatch(/\/login\?callbackUrl=/);
+    expect(response.status()).toBe(401);
+    expect(response.headers().location).toBeUndefined();
   }
   await anonymous.dispose();
 });
