@@ -332,7 +332,9 @@ export function pageQuery(
   return Prisma.sql`SELECT ${ROW_COLUMNS} FROM (
       (SELECT ${INNER_COLUMNS} FROM core.transaction t
         WHERE ${where} AND t.date = ${cursor.date}::date AND t.id > ${cursor.id}::uuid
-        ORDER BY t.id LIMIT ${take})
+        -- The same order as the index (date DESC, id), not just "id": ordered by id alone the
+        -- planner may walk the primary key instead and filter by date (seen in CI).
+        ORDER BY t.date DESC, t.id LIMIT ${take})
       UNION ALL
       (SELECT ${INNER_COLUMNS} FROM core.transaction t
         WHERE ${where} AND t.date < ${cursor.date}::date

@@ -124,7 +124,7 @@ describe("db:diff and db:check", () => {
     expect((await migrate(url, { migrationsDir })).applied).toContain(added[0]);
     const problems = diffShapes(
       expectedShape(loadDatamodel(schemaFile)),
-      await actualShape(url, ["auth", "core", "gocardless"]),
+      await actualShape(url, ["auth", "core", "gocardless", "enablebanking"]),
     );
     expect(problems).toEqual([]);
     expect(await shadowDatabases()).toEqual([]);
