@@ -12,19 +12,11 @@ import type {
   ProviderTransactions,
   RateLimitSnapshot,
 } from "@/server/providers/types";
-import { chunks, inLane, isoDay, md5Hex, runPipelined } from "@/server/sync/bulk";
+import { chunks, inLane, isoDay, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
+import { isRecord, payloadHash, saveRawBalances } from "../raw-common";
 import { accountResourceSchema, authorizeSessionSchema, sessionSchema } from "./api/schemas";
 import { ibanOf } from "./mapping";
-
-/** md5 (hex) of a payload's JSON text. Not a security measure. */
-export function payloadHash(payload: unknown): string {
-  return md5Hex(JSON.stringify(payload) ?? "null");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string | null {
   return typeof value === "string" && value.trim() !== "" ? value : null;
@@ -148,38 +140,13 @@ async function saveAccount(db: Db, providerAccountId: string, raw: unknown): Pro
   return upsertAccount(db, providerAccountId, null, raw.details);
 }
 
-async function saveBalances(
+function saveBalances(
   db: Db,
   providerAccountId: string,
   balances: readonly ProviderBalance[],
   fetchedOn: Date,
 ): Promise<number> {
-  const rows = new Map<string, Record<string, unknown>>();
-  for (const balance of balances) {
-    const referenceDate = isoDay(balance.referenceDate ?? fetchedOn);
-    rows.set(`${balance.providerType}\n${referenceDate}`, {
-      balance_type: balance.providerType,
-      amount: balance.amount.toFixed(),
-      currency: balance.currency,
-      reference_date: referenceDate,
-      payload: balance.raw,
-      payload_hash: payloadHash(balance.raw),
-    });
-  }
-  if (rows.size === 0) return 0;
-  return db.$executeRawUnsafe(
-    `INSERT INTO enablebanking.balance
-       (account_id, balance_type, amount, currency, reference_date, payload, payload_hash)
-     SELECT $1, x.balance_type, x.amount, x.currency, x.reference_date, x.payload, x.payload_hash
-     FROM json_to_recordset($2::json) AS x(balance_type text, amount numeric, currency text,
-       reference_date date, payload jsonb, payload_hash text)
-     ON CONFLICT (account_id, balance_type, reference_date) DO UPDATE SET
-       amount = EXCLUDED.amount, currency = EXCLUDED.currency, payload = EXCLUDED.payload,
-       payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
-     WHERE enablebanking.balance.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
-    providerAccountId,
-    JSON.stringify([...rows.values()]),
-  );
+  return saveRawBalances(db, "enablebanking", providerAccountId, balances, fetchedOn);
 }
 
 interface RawRow {

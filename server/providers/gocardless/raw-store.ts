@@ -19,16 +19,8 @@ import type {
 } from "@/server/providers/types";
 import { chunks, inLane, isoDay, md5Hex, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
+import { isRecord, payloadHash, saveRawBalances } from "../raw-common";
 import { accountMetadataSchema, agreementSchema, requisitionSchema } from "./api/schemas";
-
-/** md5 (hex) of a payload's JSON text: what `payload_hash` holds. Not a security measure. */
-export function payloadHash(payload: unknown): string {
-  return md5Hex(JSON.stringify(payload) ?? "null");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function textField(raw: unknown, key: string): string | null {
   if (!isRecord(raw)) return null;
@@ -176,39 +168,13 @@ async function saveAccount(db: Db, providerAccountId: string, raw: unknown): Pro
   return written;
 }
 
-async function saveBalances(
+function saveBalances(
   db: Db,
   providerAccountId: string,
   balances: readonly ProviderBalance[],
   fetchedOn: Date,
 ): Promise<number> {
-  // One row per (type, day); should a bank repeat a type for one day, the last figure wins.
-  const rows = new Map<string, Record<string, unknown>>();
-  for (const balance of balances) {
-    const referenceDate = isoDay(balance.referenceDate ?? fetchedOn);
-    rows.set(`${balance.providerType}\n${referenceDate}`, {
-      balance_type: balance.providerType,
-      amount: balance.amount.toFixed(),
-      currency: balance.currency,
-      reference_date: referenceDate,
-      payload: balance.raw,
-      payload_hash: payloadHash(balance.raw),
-    });
-  }
-  if (rows.size === 0) return 0;
-  return db.$executeRawUnsafe(
-    `INSERT INTO gocardless.balance
-       (account_id, balance_type, amount, currency, reference_date, payload, payload_hash)
-     SELECT $1, x.balance_type, x.amount, x.currency, x.reference_date, x.payload, x.payload_hash
-     FROM json_to_recordset($2::json) AS x(balance_type text, amount numeric, currency text,
-       reference_date date, payload jsonb, payload_hash text)
-     ON CONFLICT (account_id, balance_type, reference_date) DO UPDATE SET
-       amount = EXCLUDED.amount, currency = EXCLUDED.currency, payload = EXCLUDED.payload,
-       payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
-     WHERE gocardless.balance.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
-    providerAccountId,
-    JSON.stringify([...rows.values()]),
-  );
+  return saveRawBalances(db, "gocardless", providerAccountId, balances, fetchedOn);
 }
 
 /** The columns of a raw transaction row besides its payload, as the bulk statement reads them. */

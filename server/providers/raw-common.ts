@@ -1,0 +1,61 @@
+/**
+ * What the providers' raw stores (`gocardless/raw-store.ts`, `enablebanking/raw-store.ts`) share:
+ * the payload hash and the balances table, which has the same shape in each raw schema.
+ */
+import type { Db } from "@/server/db/client";
+import { isoDay, md5Hex } from "@/server/sync/bulk";
+import type { ProviderBalance } from "./types";
+
+/** md5 (hex) of a payload's JSON text: what `payload_hash` holds. Not a security measure. */
+export function payloadHash(payload: unknown): string {
+  return md5Hex(JSON.stringify(payload) ?? "null");
+}
+
+/** True for a plain JSON object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The raw schemas whose `balance` table {@link saveRawBalances} writes. */
+export type RawSchema = "gocardless" | "enablebanking";
+
+/**
+ * Stores one fetch of an account's balances in `<schema>.balance`: one row per (type, day), the
+ * last figure winning should a bank repeat a type for one day; a row is rewritten only when its
+ * payload changed. Returns the rows written.
+ */
+export async function saveRawBalances(
+  db: Db,
+  schema: RawSchema,
+  providerAccountId: string,
+  balances: readonly ProviderBalance[],
+  fetchedOn: Date,
+): Promise<number> {
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const balance of balances) {
+    const referenceDate = isoDay(balance.referenceDate ?? fetchedOn);
+    rows.set(`${balance.providerType}\n${referenceDate}`, {
+      balance_type: balance.providerType,
+      amount: balance.amount.toFixed(),
+      currency: balance.currency,
+      reference_date: referenceDate,
+      payload: balance.raw,
+      payload_hash: payloadHash(balance.raw),
+    });
+  }
+  if (rows.size === 0) return 0;
+  // `schema` is one of two literals (never input), so it may be spelled into the statement.
+  return db.$executeRawUnsafe(
+    `INSERT INTO ${schema}.balance
+       (account_id, balance_type, amount, currency, reference_date, payload, payload_hash)
+     SELECT $1, x.balance_type, x.amount, x.currency, x.reference_date, x.payload, x.payload_hash
+     FROM json_to_recordset($2::json) AS x(balance_type text, amount numeric, currency text,
+       reference_date date, payload jsonb, payload_hash text)
+     ON CONFLICT (account_id, balance_type, reference_date) DO UPDATE SET
+       amount = EXCLUDED.amount, currency = EXCLUDED.currency, payload = EXCLUDED.payload,
+       payload_hash = EXCLUDED.payload_hash, last_seen_at = now()
+     WHERE ${schema}.balance.payload_hash IS DISTINCT FROM EXCLUDED.payload_hash`,
+    providerAccountId,
+    JSON.stringify([...rows.values()]),
+  );
+}
