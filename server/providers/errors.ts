@@ -5,6 +5,8 @@
  * which HTTP body produced the error. Messages never contain secrets or tokens.
  */
 
+import type { z } from "zod";
+
 /** Discriminant of every {@link ProviderError} subclass. */
 export type ProviderErrorCode =
   | "rate_limited"
@@ -172,6 +174,37 @@ export class PayloadError extends ProviderError {
     super(message, context);
     this.path = path;
   }
+}
+
+/** A zod issue path as a dotted path, e.g. `transactions.booked[3].transactionAmount.amount`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out || "(root)";
+}
+
+/**
+ * Reads a provider's response body with its schema. A body that does not match is a
+ * {@link PayloadError} naming the endpoint and the first invalid field.
+ */
+export function parseProviderPayload<S extends z.ZodType>(
+  schema: S,
+  endpoint: string,
+  body: unknown,
+  accountId?: string,
+): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = formatPath(issue?.path ?? []);
+  throw new PayloadError(
+    `${endpoint}: unexpected response at ${path}: ${issue?.message ?? "invalid"}`,
+    path,
+    { endpoint, accountId },
+  );
 }
 
 /** The provider could not be reached (network error, timeout, gateway error). */

@@ -7,7 +7,7 @@
 import type { KeyObject } from "node:crypto";
 import type { z } from "zod";
 import {
-  PayloadError,
+  parseProviderPayload,
   ProviderTimeoutError,
   ProviderUnavailableError,
 } from "@/server/providers/errors";
@@ -126,15 +126,6 @@ function decodeBody(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(root)";
 }
 
 function segment(id: string): string {
@@ -432,14 +423,6 @@ export class EnableBankingClient {
     endpoint: string,
     body: unknown,
   ): z.output<S> {
-    const result = spec.schema.safeParse(body);
-    if (result.success) return result.data;
-    const issue = result.error.issues[0];
-    const path = formatPath(issue?.path ?? []);
-    throw new PayloadError(
-      `${endpoint}: unexpected response at ${path}: ${issue?.message ?? "invalid"}`,
-      path,
-      { endpoint, accountId: spec.accountId },
-    );
+    return parseProviderPayload(spec.schema, endpoint, body, spec.accountId);
   }
 }

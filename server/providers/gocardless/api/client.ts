@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import {
-  PayloadError,
+  parseProviderPayload,
   ProviderTimeoutError,
   ProviderUnavailableError,
   type ProviderError,
@@ -160,15 +160,6 @@ const MAX_500_RETRIES = 1;
 
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(root)";
 }
 
 function withoutEmpty(body: Record<string, unknown>): Record<string, unknown> {
@@ -590,14 +581,11 @@ export class GoCardlessClient {
     endpoint: string,
     body: unknown,
   ): z.output<S> {
-    const result = spec.schema.safeParse(body);
-    if (result.success) return result.data;
-    const issue = result.error.issues[0];
-    const path = formatPath(issue?.path ?? []);
-    throw new PayloadError(
-      `${endpoint}: unexpected response at ${path}: ${issue?.message ?? "invalid"}`,
-      path,
-      { endpoint, accountId: spec.accountScope ? spec.id : undefined },
+    return parseProviderPayload(
+      spec.schema,
+      endpoint,
+      body,
+      spec.accountScope ? spec.id : undefined,
     );
   }
 }
