@@ -543,7 +543,9 @@ async function benchOneSize(
   rows: number,
   options: { port: number; distDir: string; runs: number; reuseBuild: boolean },
 ): Promise<void> {
-  log(`\n--- ${rows.toLocaleString("en-GB")} transactions ---`);
+  log(
+    `\n--- ${rows.toLocaleString("en-GB")} transactions (${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}) ---`,
+  );
   const scratch = process.env.DATABASE_URL
     ? undefined
     : mkdtempSync(path.join(os.tmpdir(), "finboard-bench-analytics-"));
@@ -559,7 +561,9 @@ async function benchOneSize(
     const seeded = await seedAnalytics(ownerUrl, rows, () => undefined);
     const { insert, indexes, analyse } = seeded.seconds;
     log(
-      `seeded ${seeded.transactions.toLocaleString("en-GB")} transactions and ${seeded.balances} balances over ${seeded.accounts.length} accounts in ${(insert + indexes + analyse).toFixed(1)} s`,
+      `seeded ${seeded.transactions.toLocaleString("en-GB")} transactions (${seeded.pending.toLocaleString("en-GB")} pending, ` +
+        `${seeded.superseded.toLocaleString("en-GB")} superseded pending, ${seeded.transfers.toLocaleString("en-GB")} transfer sides) ` +
+        `and ${seeded.balances} balances over ${seeded.accounts.length} accounts in ${(insert + indexes + analyse).toFixed(1)} s`,
     );
     const counts = await sourceRowCounts(database.url);
 

@@ -17,6 +17,11 @@ import pg from "pg";
 export interface SeededAnalytics {
   /** Rows in core.transaction (every kind, superseded pending rows included). */
   transactions: number;
+  /** Live pending rows, and pending rows a booked row superseded. */
+  pending: number;
+  superseded: number;
+  /** Rows that are one side of a transfer between own accounts. */
+  transfers: number;
   /** Rows in core.balance. */
   balances: number;
   accounts: { id: string; name: string; currency: string; iban: string }[];
@@ -208,7 +213,7 @@ export async function seedAnalytics(
            (CASE WHEN pending THEN 'PENDING' ELSE 'BOOKED' END)::core.transaction_status,
            day, CASE WHEN pending THEN NULL ELSE day END, day,
            CASE kind
-             WHEN 'income' THEN round(((h2 % 300000) / 100.0 + 20)::numeric, 2)
+             WHEN 'income' THEN round(((h2 % 184000) / 100.0 + 20)::numeric, 2)
              WHEN 'bill' THEN -round(((h2 % 30000) / 100.0 + 5)::numeric, 2)
              ELSE -round(((h2 % 15000) / 100.0 + 0.5)::numeric, 2) END,
            (${currencies})[acct],
@@ -287,7 +292,7 @@ export async function seedAnalytics(
        WHERE m.first + offset_days < current_date - 4`,
     );
 
-    // Every thousandth booked row was pending first: its pending twin (two days earlier, now
+    // One booked row in a thousand was pending first: its pending twin (two days earlier, now
     // superseded) and the link the booked row keeps to it.
     await client.query(
       `INSERT INTO core.transaction (id, account_id, provider_transaction_id, id_source, status,
@@ -298,7 +303,7 @@ export async function seedAnalytics(
          md5(payload_hash), now(), now(), now()
        FROM core.transaction
        WHERE status = 'BOOKED' AND provider_transaction_id ~ '^bench-[0-9]+$'
-         AND substring(provider_transaction_id FROM 7)::bigint % 1000 = 500`,
+         AND substring(provider_transaction_id FROM 7)::bigint % 1000 = 501`,
     );
     await client.query(
       `UPDATE core.transaction b SET replaces_pending_id = p.id
@@ -357,12 +362,23 @@ export async function seedAnalytics(
     await client.query("ANALYZE core.account");
     await client.query("ANALYZE core.balance");
     const analyseSeconds = (performance.now() - started) / 1000;
-    const counts = await client.query<{ transactions: string; balances: string }>(
-      `SELECT (SELECT count(*) FROM core.transaction) AS transactions,
-              (SELECT count(*) FROM core.balance) AS balances`,
+    const counts = await client.query<{
+      transactions: string;
+      pending: string;
+      superseded: string;
+      balances: string;
+    }>(
+      `SELECT count(*) AS transactions,
+              count(*) FILTER (WHERE status = 'PENDING' AND superseded_at IS NULL) AS pending,
+              count(*) FILTER (WHERE superseded_at IS NOT NULL) AS superseded,
+              (SELECT count(*) FROM core.balance) AS balances
+         FROM core.transaction`,
     );
     return {
       transactions: Number(counts.rows[0]!.transactions),
+      pending: Number(counts.rows[0]!.pending),
+      superseded: Number(counts.rows[0]!.superseded),
+      transfers: 2 * pairs,
       balances: Number(counts.rows[0]!.balances),
       accounts,
       seconds: { insert: insertSeconds, indexes: indexSeconds, analyse: analyseSeconds },
