@@ -89,7 +89,8 @@ function launchWithWorker() {
 describe("runLauncher with a worker", () => {
   it("starts the worker beside the server and stops both before the database", async () => {
     const run = launchWithWorker();
-    await expect.poll(() => run.started.length).toBe(2);
+    // Two processes start; on a busy machine that takes a while.
+    await expect.poll(() => run.started.length, { timeout: 20_000 }).toBe(2);
     for (const { output } of run.started) await output.waitFor(/SERVER READY/);
     run.signals.emit("SIGTERM", "SIGTERM");
     expect(await run.status).toBe(0);
@@ -100,7 +101,8 @@ describe("runLauncher with a worker", () => {
 
   it("a worker that dies takes the server down with it and reports how it ended", async () => {
     const run = launchWithWorker();
-    await expect.poll(() => run.started.length).toBe(2);
+    // Two processes start; on a busy machine that takes a while.
+    await expect.poll(() => run.started.length, { timeout: 20_000 }).toBe(2);
     for (const { output } of run.started) await output.waitFor(/SERVER READY/);
     const [server, worker] = run.started;
     worker!.child.kill("SIGKILL");
