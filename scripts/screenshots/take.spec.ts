@@ -60,6 +60,11 @@ test("the main pages, light and dark", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Details" })).toBeVisible();
   await shoot(page, "transaction");
 
+  await page.goto("/insights");
+  await expect(page.locator('[data-status="ready"]')).toBeVisible({ timeout: 120_000 });
+  await expect(page.locator("[data-chart] svg").first()).toBeVisible();
+  await shoot(page, "insights");
+
   await page.goto("/connections");
   await shoot(page, "connections");
 
