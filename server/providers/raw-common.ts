@@ -3,7 +3,7 @@
  * the payload hash and the balances table, which has the same shape in each raw schema.
  */
 import type { Db } from "@/server/db/client";
-import { isoDay, md5Hex } from "@/server/sync/bulk";
+import { inLane, isoDay, md5Hex } from "@/server/sync/bulk";
 import type { ProviderBalance } from "./types";
 
 /** md5 (hex) of a payload's JSON text: what `payload_hash` holds. Not a security measure. */
@@ -58,4 +58,24 @@ export async function saveRawBalances(
     providerAccountId,
     JSON.stringify([...rows.values()]),
   );
+}
+
+/**
+ * The raw transactions an account already has in `<schema>.transaction`, each as
+ * "STATUS resolved_id payload_hash": a fetched row whose key is in the set is unchanged and need
+ * not be sent again, so an unchanged re-sync costs this one read.
+ */
+export async function storedTransactionKeys(
+  db: Db,
+  schema: RawSchema,
+  providerAccountId: string,
+): Promise<Set<string>> {
+  const stored = await inLane(db, () =>
+    db.$queryRawUnsafe<{ k: string }[]>(
+      `SELECT status || ' ' || resolved_id || ' ' || payload_hash AS k
+       FROM ${schema}.transaction WHERE account_id = $1`,
+      providerAccountId,
+    ),
+  );
+  return new Set(stored.map((row) => row.k));
 }

@@ -12,9 +12,9 @@ import type {
   ProviderTransactions,
   RateLimitSnapshot,
 } from "@/server/providers/types";
-import { chunks, inLane, isoDay, runPipelined } from "@/server/sync/bulk";
+import { chunks, isoDay, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
-import { isRecord, payloadHash, saveRawBalances } from "../raw-common";
+import { isRecord, payloadHash, saveRawBalances, storedTransactionKeys } from "../raw-common";
 import { accountResourceSchema, authorizeSessionSchema, sessionSchema } from "./api/schemas";
 import { ibanOf } from "./mapping";
 
@@ -200,14 +200,8 @@ async function saveTransactions(
   transactions: ProviderTransactions,
 ): Promise<number> {
   if (transactions.booked.length === 0 && transactions.pending.length === 0) return 0;
-  const stored = await inLane(db, () =>
-    db.$queryRawUnsafe<{ k: string }[]>(
-      `SELECT status || ' ' || resolved_id || ' ' || payload_hash AS k
-       FROM enablebanking.transaction WHERE account_id = $1`,
-      providerAccountId,
-    ),
-  );
-  const known = new Set(stored.map((row) => row.k));
+  // Send only rows that are new or changed.
+  const known = await storedTransactionKeys(db, "enablebanking", providerAccountId);
   const changed: RawRow[] = [];
   changedRows(transactions.booked, "BOOKED", known, changed);
   changedRows(transactions.pending, "PENDING", known, changed);

@@ -17,9 +17,9 @@ import type {
   ProviderTransactions,
   RateLimitSnapshot,
 } from "@/server/providers/types";
-import { chunks, inLane, isoDay, md5Hex, runPipelined } from "@/server/sync/bulk";
+import { chunks, isoDay, md5Hex, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
-import { isRecord, payloadHash, saveRawBalances } from "../raw-common";
+import { isRecord, payloadHash, saveRawBalances, storedTransactionKeys } from "../raw-common";
 import { accountMetadataSchema, agreementSchema, requisitionSchema } from "./api/schemas";
 
 function textField(raw: unknown, key: string): string | null {
@@ -240,15 +240,8 @@ async function saveTransactions(
   transactions: ProviderTransactions,
 ): Promise<number> {
   if (transactions.booked.length === 0 && transactions.pending.length === 0) return 0;
-  // Send only rows that are new or changed: an unchanged re-sync then costs one read.
-  const stored = await inLane(db, () =>
-    db.$queryRawUnsafe<{ k: string }[]>(
-      `SELECT status || ' ' || resolved_id || ' ' || payload_hash AS k
-       FROM gocardless.transaction WHERE account_id = $1`,
-      providerAccountId,
-    ),
-  );
-  const known = new Set(stored.map((row) => row.k));
+  // Send only rows that are new or changed.
+  const known = await storedTransactionKeys(db, "gocardless", providerAccountId);
   const changed: RawTransactionRow[] = [];
   changedRows(transactions.booked, "BOOKED", known, changed);
   changedRows(transactions.pending, "PENDING", known, changed);
