@@ -115,9 +115,17 @@ test("a malformed filter gets a clear message, and the 404 keeps the navigation"
   await expect(
     page.getByRole("alert").filter({ hasText: "Those filters don't work" }),
   ).toBeVisible();
-  await page.goto("/transactions/00000000-0000-4000-8000-000000000000");
-  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
-  await expect(page).toHaveTitle(/not found/i);
+  // An id that matches nothing (or is no id at all) is a real 404 inside the shell.
+  for (const path of [
+    "/transactions/00000000-0000-4000-8000-000000000000",
+    "/accounts/00000000-0000-4000-8000-000000000000",
+    "/accounts/not-an-id",
+  ]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+    await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+    await expect(page).toHaveTitle(/not found/i);
+  }
 });
 
 test("export the current filter as CSV: one row per transaction it shows", async ({ page }) => {

@@ -2,10 +2,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { formatMoment, formatMoney } from "@/app/_components/format";
 import type { AccountOverview, AccountsOverview } from "@/server/domain/accounts";
-import { api } from "../../_trpc/server";
-import styles from "./accounts.module.css";
-import { StatusBadge } from "./_components/badge";
-import { Sparkline } from "./_components/sparkline";
+import { api } from "../../../_trpc/server";
+import styles from "../accounts.module.css";
+import { StatusBadge } from "../_components/badge";
+import { Sparkline } from "../_components/sparkline";
 
 export const metadata: Metadata = { title: "Accounts" };
 

@@ -2,11 +2,11 @@ import type { Metadata } from "next";
 import { cookies, headers } from "next/headers";
 import { getConfig } from "@/server/config";
 import { countryChoices, defaultCountry } from "@/server/domain/institutions";
-import { api } from "../../_trpc/server";
-import { BankPicker } from "./_components/bank-picker";
-import { ConnectionCard } from "./_components/connection-card";
-import styles from "./connections.module.css";
-import { LAST_COUNTRY_COOKIE } from "./form-state";
+import { api } from "../../../_trpc/server";
+import { BankPicker } from "../_components/bank-picker";
+import { ConnectionCard } from "../_components/connection-card";
+import styles from "../connections.module.css";
+import { LAST_COUNTRY_COOKIE } from "../form-state";
 
 export const metadata: Metadata = { title: "Connections" };
 

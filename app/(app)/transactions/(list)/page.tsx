@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { TransactionsView } from "../_components/transactions/transactions-view";
+import { TransactionsView } from "../../_components/transactions/transactions-view";
 
 export const metadata: Metadata = { title: "Transactions" };
 
