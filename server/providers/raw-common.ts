@@ -4,7 +4,7 @@
  */
 import type { Db } from "@/server/db/client";
 import { inLane, isoDay, md5Hex } from "@/server/sync/bulk";
-import type { ProviderBalance } from "./types";
+import type { ProviderBalance, ProviderTransaction } from "./types";
 
 /** md5 (hex) of a payload's JSON text: what `payload_hash` holds. Not a security measure. */
 export function payloadHash(payload: unknown): string {
@@ -78,4 +78,40 @@ export async function storedTransactionKeys(
     ),
   );
   return new Set(stored.map((row) => row.k));
+}
+
+/** A fetched transaction that is not stored as it is: its key in the raw table, its JSON text and hash. */
+export interface UnstoredRawTransaction {
+  tx: ProviderTransaction;
+  resolvedId: string;
+  /** `tx.raw` as JSON text (what the hash is of). */
+  payload: string;
+  hash: string;
+}
+
+/**
+ * The rows of one fetched list (booked or pending) that are new or changed. The natural key of
+ * each row is the provider's resolved id, with `#n` appended for the n-th row of the list sharing
+ * it (the provider already numbers content-identified twins; this only guards the unique key
+ * should two rows of one response still share an id). `known` holds the stored rows' keys
+ * ({@link storedTransactionKeys}).
+ */
+export function unstoredRawTransactions(
+  list: readonly ProviderTransaction[],
+  status: "BOOKED" | "PENDING",
+  known: ReadonlySet<string>,
+): UnstoredRawTransaction[] {
+  const seen = new Map<string, number>();
+  const unstored: UnstoredRawTransaction[] = [];
+  for (const tx of list) {
+    const occurrence = (seen.get(tx.providerTransactionId) ?? 0) + 1;
+    seen.set(tx.providerTransactionId, occurrence);
+    const resolvedId =
+      occurrence === 1 ? tx.providerTransactionId : `${tx.providerTransactionId}#${occurrence}`;
+    const payload = JSON.stringify(tx.raw) ?? "null";
+    const hash = md5Hex(payload);
+    if (!known.has(`${status} ${resolvedId} ${hash}`))
+      unstored.push({ tx, resolvedId, payload, hash });
+  }
+  return unstored;
 }

@@ -14,7 +14,13 @@ import type {
 } from "@/server/providers/types";
 import { chunks, isoDay, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
-import { isRecord, payloadHash, saveRawBalances, storedTransactionKeys } from "../raw-common";
+import {
+  isRecord,
+  payloadHash,
+  saveRawBalances,
+  storedTransactionKeys,
+  unstoredRawTransactions,
+} from "../raw-common";
 import { accountResourceSchema, authorizeSessionSchema, sessionSchema } from "./api/schemas";
 import { ibanOf } from "./mapping";
 
@@ -169,14 +175,7 @@ function changedRows(
   known: ReadonlySet<string>,
   into: RawRow[],
 ): void {
-  const seen = new Map<string, number>();
-  for (const tx of list) {
-    const occurrence = (seen.get(tx.providerTransactionId) ?? 0) + 1;
-    seen.set(tx.providerTransactionId, occurrence);
-    const resolvedId =
-      occurrence === 1 ? tx.providerTransactionId : `${tx.providerTransactionId}#${occurrence}`;
-    const hash = payloadHash(tx.raw);
-    if (known.has(`${status} ${resolvedId} ${hash}`)) continue;
+  for (const { tx, resolvedId, hash } of unstoredRawTransactions(list, status, known)) {
     const raw = isRecord(tx.raw) ? tx.raw : {};
     into.push({
       status,

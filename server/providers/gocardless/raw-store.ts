@@ -17,9 +17,15 @@ import type {
   ProviderTransactions,
   RateLimitSnapshot,
 } from "@/server/providers/types";
-import { chunks, isoDay, md5Hex, runPipelined } from "@/server/sync/bulk";
+import { chunks, isoDay, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
-import { isRecord, payloadHash, saveRawBalances, storedTransactionKeys } from "../raw-common";
+import {
+  isRecord,
+  payloadHash,
+  saveRawBalances,
+  storedTransactionKeys,
+  unstoredRawTransactions,
+} from "../raw-common";
 import { accountMetadataSchema, agreementSchema, requisitionSchema } from "./api/schemas";
 
 function textField(raw: unknown, key: string): string | null {
@@ -196,27 +202,14 @@ interface RawTransactionRow {
   payload: string;
 }
 
-/**
- * The rows of one list that are new or changed. The natural key of each row is the provider's
- * resolved id, with `#n` appended for the n-th row of the list sharing it (the provider already
- * numbers content-identified twins; this only guards the unique key should two rows of one
- * response still share an id). `known` holds the stored rows' `status id hash` keys.
- */
+/** The rows of one list that are new or changed ({@link unstoredRawTransactions}), as bulk rows. */
 function changedRows(
   list: readonly ProviderTransaction[],
   status: "BOOKED" | "PENDING",
   known: ReadonlySet<string>,
   into: RawTransactionRow[],
 ): void {
-  const seen = new Map<string, number>();
-  for (const tx of list) {
-    const occurrence = (seen.get(tx.providerTransactionId) ?? 0) + 1;
-    seen.set(tx.providerTransactionId, occurrence);
-    const resolvedId =
-      occurrence === 1 ? tx.providerTransactionId : `${tx.providerTransactionId}#${occurrence}`;
-    const payload = JSON.stringify(tx.raw) ?? "null";
-    const hash = md5Hex(payload);
-    if (known.has(`${status} ${resolvedId} ${hash}`)) continue;
+  for (const { tx, resolvedId, payload, hash } of unstoredRawTransactions(list, status, known)) {
     into.push({
       columns: {
         status,
