@@ -5,6 +5,7 @@
  * is quarantined instead of failing a page. The raw payload is kept beside each parsed value.
  */
 import { z } from "zod";
+import { readEachRow } from "@/server/providers/payload-rows";
 import {
   amountSchema,
   currencyCode,
@@ -191,19 +192,8 @@ export type EbBalance = z.infer<typeof balanceSchema> & { raw: unknown };
  * unreadable figure lands in `rejected` (with its position and reason) and the others are used.
  */
 export const balancesSchema = z.object({ balances: z.array(z.unknown()) }).transform((body) => {
-  const balances: EbBalance[] = [];
-  const rejected: { index: number; reason: string; raw: unknown }[] = [];
-  body.balances.forEach((row, index) => {
-    const result = balanceSchema.safeParse(row);
-    if (result.success) {
-      balances.push({ ...result.data, raw: row });
-    } else {
-      const issue = result.error.issues[0];
-      const path = issue?.path.length ? issue.path.map(String).join(".") : "(row)";
-      rejected.push({ index, reason: `${path}: ${issue?.message ?? "invalid"}`, raw: row });
-    }
-  });
-  return { balances, rejected };
+  const { read, rejected } = readEachRow(body.balances, balanceSchema);
+  return { balances: read, rejected };
 });
 export type EbBalances = z.infer<typeof balancesSchema>;
 

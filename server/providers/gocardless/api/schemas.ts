@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { Decimal, parseDecimal } from "@/server/money";
+import { readEachRow, type RejectedRow } from "@/server/providers/payload-rows";
 import { readTransactionRow } from "./transaction-row";
 import { isPlaceholderId, parseDateTime } from "./wire-scalars";
 
@@ -269,12 +270,7 @@ export const balanceSchema = z.object({
 export type GcBalance = z.infer<typeof balanceSchema>;
 
 /** A balance figure that could not be read: where it was, why, and the row as sent. */
-export interface GcRejectedBalance {
-  /** Position in `balances`, as sent. */
-  index: number;
-  reason: string;
-  raw: unknown;
-}
+export type GcRejectedBalance = RejectedRow;
 
 /**
  * A balances response. Only the envelope must be whole (a `balances` list); each figure is read
@@ -282,19 +278,8 @@ export interface GcRejectedBalance {
  * others are still used.
  */
 export const balancesSchema = z.object({ balances: z.array(z.unknown()) }).transform((body) => {
-  const balances: (GcBalance & { raw: unknown })[] = [];
-  const rejected: GcRejectedBalance[] = [];
-  body.balances.forEach((row, index) => {
-    const result = balanceSchema.safeParse(row);
-    if (result.success) {
-      balances.push({ ...result.data, raw: row });
-    } else {
-      const issue = result.error.issues[0];
-      const path = issue?.path.length ? issue.path.map(String).join(".") : "(row)";
-      rejected.push({ index, reason: `${path}: ${issue?.message ?? "invalid"}`, raw: row });
-    }
-  });
-  return { balances, rejected };
+  const { read, rejected } = readEachRow(body.balances, balanceSchema);
+  return { balances: read, rejected };
 });
 export type GcBalances = z.infer<typeof balancesSchema>;
 
