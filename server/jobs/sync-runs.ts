@@ -7,7 +7,7 @@ import {
 } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import { ACCOUNT_FETCH_TIMES_SELECT, accountsSyncAvailability } from "@/server/sync/availability";
-import { GOCARDLESS_QUOTA } from "@/server/sync/quota";
+import { quotaPolicyFor } from "@/server/sync/quota";
 
 /**
  * What the Sync page reads: the sync journal (core.sync_run), rows set aside (quarantine), and
@@ -305,7 +305,7 @@ export async function listSyncTargets(
       connection.provider,
       connection.accounts,
       now,
-      GOCARDLESS_QUOTA,
+      quotaPolicyFor(connection.provider),
     );
     targets.push({
       ...base,

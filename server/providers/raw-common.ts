@@ -1,10 +1,11 @@
 /**
  * What the providers' raw stores (`gocardless/raw-store.ts`, `enablebanking/raw-store.ts`) share:
- * the payload hash and the balances table, which has the same shape in each raw schema.
+ * the payload hash and the balances and rate-limit tables, which have the same shape in each raw
+ * schema.
  */
 import type { Db } from "@/server/db/client";
 import { inLane, isoDay, md5Hex } from "@/server/sync/bulk";
-import type { ProviderBalance, ProviderTransaction } from "./types";
+import type { ProviderBalance, ProviderTransaction, RateLimitSnapshot } from "./types";
 
 /** md5 (hex) of a payload's JSON text: what `payload_hash` holds. Not a security measure. */
 export function payloadHash(payload: unknown): string {
@@ -114,4 +115,58 @@ export function unstoredRawTransactions(
       unstored.push({ tx, resolvedId, payload, hash });
   }
   return unstored;
+}
+
+/**
+ * Stores the latest quota figures in `<schema>.rate_limit`: one row per account and scope (a
+ * company-wide bucket under the account id `""`), overwritten.
+ */
+export async function saveRawRateLimits(
+  db: Db,
+  schema: RawSchema,
+  snapshots: readonly RateLimitSnapshot[],
+): Promise<void> {
+  if (snapshots.length === 0) return;
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const s of snapshots) {
+    rows.set(`${s.accountId ?? ""}\n${s.scope}`, {
+      account_id: s.accountId ?? "",
+      scope: s.scope,
+      limit: s.limit,
+      remaining: s.remaining,
+      reset_at: s.resetAt.toISOString(),
+    });
+  }
+  await db.$executeRawUnsafe(
+    `INSERT INTO ${schema}.rate_limit (account_id, scope, "limit", remaining, reset_at)
+     SELECT x.account_id, x.scope, x."limit", x.remaining, x.reset_at
+     FROM json_to_recordset($1::json) AS x(account_id text, scope text, "limit" int,
+       remaining int, reset_at timestamptz)
+     ON CONFLICT (account_id, scope) DO UPDATE SET
+       "limit" = EXCLUDED."limit", remaining = EXCLUDED.remaining,
+       reset_at = EXCLUDED.reset_at, updated_at = now()`,
+    JSON.stringify([...rows.values()]),
+  );
+}
+
+/** The stored quota figures of these accounts plus the company-wide ones, from `<schema>.rate_limit`. */
+export async function loadRawRateLimits(
+  db: Db,
+  schema: RawSchema,
+  providerAccountIds: readonly string[],
+): Promise<RateLimitSnapshot[]> {
+  const rows = await db.$queryRawUnsafe<
+    { account_id: string; scope: string; limit: number; remaining: number; reset_at: Date }[]
+  >(
+    `SELECT account_id, scope, "limit", remaining, reset_at FROM ${schema}.rate_limit
+     WHERE account_id = ANY($1::text[])`,
+    ["", ...providerAccountIds],
+  );
+  return rows.map((row) => ({
+    ...(row.account_id === "" ? {} : { accountId: row.account_id }),
+    scope: row.scope,
+    limit: row.limit,
+    remaining: row.remaining,
+    resetAt: row.reset_at,
+  }));
 }

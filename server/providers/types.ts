@@ -93,6 +93,12 @@ export interface ProviderResult<T> {
    * figure among good ones), each with the reason naming the field and the item as sent.
    */
   skipped?: { reason: string; raw: unknown }[];
+  /**
+   * Days of history the bank accepted after refusing a wider window, when this call had to
+   * narrow it (providers that publish no history length). The sync layer keeps it on the
+   * institution and passes it back as {@link TransactionQueryOptions.historyDays}.
+   */
+  learnedHistoryDays?: number;
 }
 
 /**
@@ -131,6 +137,12 @@ export interface ProviderAccountSummary {
   status: AccountStatus;
   providerStatus?: string;
   iban?: string;
+  /**
+   * The provider's key of the underlying bank account that stays the same across consents, when
+   * it has one (Enable Banking's `identification_hash`; its account uids change with every new
+   * session). A renewed consent's accounts are re-attached by it.
+   */
+  identityKey?: string;
   ownerName?: string;
   providerInstitutionId?: string;
   createdAt?: Date;
@@ -234,6 +246,12 @@ export interface TransactionQueryOptions {
   stableAccountKey: string;
   /** The account's institution, when known (saves a look-up for bank quirks). */
   providerInstitutionId?: string;
+  /**
+   * Days of history the bank is known to accept (learnt earlier, see
+   * {@link ProviderResult.learnedHistoryDays}): a provider that has to find the bank's limit by
+   * trial asks for no more than this, instead of being refused first.
+   */
+  historyDays?: number;
 }
 
 /**

@@ -4,23 +4,18 @@
  */
 import type { Provider } from "@/generated/prisma/enums";
 import type { Db } from "@/server/db/client";
-import {
-  GOCARDLESS_QUOTA,
-  syncAvailability,
-  type QuotaPolicy,
-  type SyncAvailability,
-} from "./quota";
+import { quotaPolicyFor, syncAvailability, type QuotaPolicy, type SyncAvailability } from "./quota";
 import { rawStoreFor } from "./raw-store";
 
 /**
- * The quota state of a connection's accounts. A connection without accounts (or unknown) is
- * available: its first sync discovers them.
+ * The quota state of a connection's accounts, under its provider's policy unless one is given. A
+ * connection without accounts (or unknown) is available: its first sync discovers them.
  */
 export async function connectionSyncAvailability(
   db: Db,
   connectionId: string,
   now: Date,
-  policy: QuotaPolicy = GOCARDLESS_QUOTA,
+  policy?: QuotaPolicy,
 ): Promise<SyncAvailability> {
   const connection = await db.connection.findUnique({
     where: { id: connectionId },
@@ -51,14 +46,15 @@ export interface AccountFetchTimes {
 
 /**
  * The quota state of some accounts of one provider: their stored rate-limit snapshots and fetch
- * times, read through the provider's raw store (no provider call).
+ * times, read through the provider's raw store (no provider call), under the provider's policy
+ * ({@link quotaPolicyFor}) unless one is given.
  */
 export async function accountsSyncAvailability(
   db: Db,
   provider: Provider,
   accounts: AccountFetchTimes[],
   now: Date,
-  policy: QuotaPolicy,
+  policy: QuotaPolicy = quotaPolicyFor(provider),
 ): Promise<SyncAvailability> {
   const planned = accounts.map((account) => ({
     providerAccountId: account.providerAccountId,

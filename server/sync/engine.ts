@@ -20,6 +20,7 @@ import {
   TransactionStatus,
 } from "@/generated/prisma/enums";
 import type { PrismaClient } from "@/server/db/client";
+import { findSharedAccount, holdAccount, mayHold } from "@/server/domain/account-identity";
 import {
   ProviderError,
   ProviderTimeoutError,
@@ -37,10 +38,13 @@ import {
 } from "./core-store";
 import { beginRun, emptyCounters, finishRun, heartbeat, type RunCounters } from "./journal";
 import {
+  afterRefusal,
+  afterSuccessfulCall,
   afterUncertainCall,
-  GOCARDLESS_QUOTA,
   planScope,
   QUOTA_SCOPES,
+  quotaPolicyFor,
+  recordSnapshot,
   type AccountQuotaState,
   type QuotaPolicy,
   type QuotaScope,
@@ -123,7 +127,7 @@ export interface SyncOptions {
   force?: boolean;
   /** Clock (tests). */
   now?: () => Date;
-  /** The provider's quota (default: GoCardless'). */
+  /** The provider's quota (default: the provider's own, {@link quotaPolicyFor}). */
   quota?: QuotaPolicy;
 }
 
@@ -211,6 +215,7 @@ function accountStatusFor(error: unknown): AccountStatus | undefined {
 
 interface AccountRow {
   id: string;
+  connectionId: string;
   providerAccountId: string;
   status: AccountStatus;
   lastError: string | null;
@@ -222,6 +227,7 @@ interface AccountRow {
 
 const accountSelect = {
   id: true,
+  connectionId: true,
   providerAccountId: true,
   status: true,
   lastError: true,
@@ -239,7 +245,7 @@ export async function syncConnection(
   options: SyncOptions = {},
 ): Promise<SyncOutcome> {
   const clock = options.now ?? (() => new Date());
-  const policy = options.quota ?? GOCARDLESS_QUOTA;
+  const policy = options.quota ?? quotaPolicyFor(provider.provider);
   const kind = options.kind ?? SyncRunKind.SYNC;
   const raw = rawStoreFor(provider.provider);
   const counters = emptyCounters();
@@ -252,7 +258,7 @@ export async function syncConnection(
       providerReference: true,
       lastError: true,
       removedAt: true,
-      institution: { select: { providerInstitutionId: true } },
+      institution: { select: { id: true, providerInstitutionId: true, learnedHistoryDays: true } },
     },
   });
   if (!connection) throw new Error(`Connection ${connectionId} does not exist`);
@@ -321,9 +327,18 @@ export async function syncConnection(
     };
   };
 
+  // What the planner knows of the accounts' quotas: loaded once the accounts are known, and kept
+  // up to date with every call this run makes.
+  let snapshots: RateLimitSnapshot[] = [];
   // A quota scope's call is one of the result's calls; the rest (metadata look-ups, token renewals)
-  // spend no daily quota and are counted apart.
-  const spend = (scope: string, calls: number, snapshots: readonly RateLimitSnapshot[]) => {
+  // spend no daily quota and are counted apart. A provider that reports no figures has its
+  // successful calls counted here instead (the policy says which).
+  const spend = async (
+    scope: string,
+    calls: number,
+    reported: readonly RateLimitSnapshot[],
+    providerAccountId?: string,
+  ) => {
     const add = (key: string, n: number) => {
       if (n > 0) counters.callsByScope[key] = (counters.callsByScope[key] ?? 0) + n;
     };
@@ -334,7 +349,12 @@ export async function syncConnection(
     } else {
       add(scope, calls);
     }
-    return raw.saveRateLimits(db, snapshots);
+    const counted =
+      providerAccountId && calls > 0 && (QUOTA_SCOPES as readonly string[]).includes(scope)
+        ? afterSuccessfulCall(policy, snapshots, providerAccountId, scope as QuotaScope, clock())
+        : undefined;
+    if (counted) recordSnapshot(snapshots, counted);
+    await raw.saveRateLimits(db, counted ? [...reported, counted] : reported);
   };
   const checkAbort = () => {
     if (options.signal?.aborted) throw new Aborted();
@@ -398,6 +418,10 @@ export async function syncConnection(
       });
     }
 
+    snapshots = await raw.loadRateLimits(
+      db,
+      link.accounts.map((a) => a.providerAccountId),
+    );
     const { attached: accounts, problems: attachProblems } = await attachAccounts(
       db,
       provider,
@@ -413,10 +437,6 @@ export async function syncConnection(
     progress();
 
     // 2. Each account within its quota.
-    const snapshots = await raw.loadRateLimits(
-      db,
-      accounts.map((a) => a.row.providerAccountId),
-    );
     // Pipelined: an account's transactions are written while the next account's are fetched
     // (the network and the database work in parallel), and two accounts' writes may overlap.
     // Each write is still its own transaction.
@@ -448,7 +468,7 @@ export async function syncConnection(
         clock,
         counters,
         spend,
-        providerInstitutionId: connection.institution.providerInstitutionId,
+        institution: connection.institution,
         defer: (store) => (write = store),
       });
       if (outcome.synced) anySuccess = true;
@@ -500,13 +520,17 @@ export async function syncConnection(
 type Spend = (
   scope: string,
   calls: number,
-  snapshots: readonly RateLimitSnapshot[],
+  reported: readonly RateLimitSnapshot[],
+  providerAccountId?: string,
 ) => Promise<void>;
 
 /**
  * The core account of every account the consent covers: found by any provider id it ever had
- * (the alias table), else created from the bank's details (a consent linked elsewhere, e.g. by the
- * CLI). Account status follows the provider's summary.
+ * (the alias table), else by the provider's identity key or the same IBAN at the other provider
+ * (server/domain/account-identity.ts), else created from the bank's details (a consent linked
+ * elsewhere, e.g. by the CLI). An account another live connection linked more recently holds is
+ * left to that one (it is synced there, never twice); otherwise this connection holds it, under
+ * the id the provider gave now. Account status follows the provider's summary.
  */
 async function attachAccounts(
   db: PrismaClient,
@@ -523,26 +547,47 @@ async function attachAccounts(
   const attached: { row: AccountRow; summary: ProviderAccountSummary }[] = [];
   const problems: Problem[] = [];
   for (const summary of summaries) {
-    const alias = await db.accountAlias.findUnique({
-      where: {
-        provider_providerAccountId: {
-          provider: provider.provider,
-          providerAccountId: summary.providerAccountId,
-        },
+    const reported = {
+      provider: provider.provider,
+      providerAccountId: summary.providerAccountId,
+      identityKey: summary.identityKey,
+      iban: summary.iban,
+    };
+    const key = {
+      provider_providerAccountId: {
+        provider: provider.provider,
+        providerAccountId: summary.providerAccountId,
       },
+    };
+    const alias = await db.accountAlias.findUnique({
+      where: key,
       select: { account: { select: accountSelect } },
     });
     let row: AccountRow | null =
-      alias?.account ??
-      (await db.account.findUnique({
-        where: {
-          provider_providerAccountId: {
-            provider: provider.provider,
-            providerAccountId: summary.providerAccountId,
-          },
-        },
-        select: accountSelect,
-      }));
+      alias?.account ?? (await db.account.findUnique({ where: key, select: accountSelect }));
+    if (!row) {
+      const sharedId = await findSharedAccount(db, reported);
+      if (sharedId) {
+        row = await db.account.findUniqueOrThrow({
+          where: { id: sharedId },
+          select: accountSelect,
+        });
+      }
+    }
+    if (row) {
+      if (!(await mayHold(db, connectionId, row.connectionId, clock()))) continue;
+      if (
+        row.connectionId !== connectionId ||
+        row.providerAccountId !== summary.providerAccountId ||
+        !alias
+      ) {
+        const held = row;
+        await db.$transaction(async (tx) => {
+          await holdAccount(tx, held.id, connectionId, reported);
+        });
+        row = { ...row, connectionId, providerAccountId: summary.providerAccountId };
+      }
+    }
     if (!row) {
       // New to finboard: its name and currency come from the details (one details call).
       let details;
@@ -555,7 +600,7 @@ async function attachAccounts(
         problems.push(problemOf(error));
         continue;
       }
-      await spend("details", details.callsUsed, details.rateLimits);
+      await spend("details", details.callsUsed, details.rateLimits, summary.providerAccountId);
       const now = clock();
       row = await db.$transaction(async (tx) => {
         await raw.saveAccount(tx, summary.providerAccountId, details.raw);
@@ -580,6 +625,7 @@ async function attachAccounts(
             providerAccountId: summary.providerAccountId,
             accountId: created.id,
             connectionId,
+            identityKey: summary.identityKey ?? null,
           },
         });
         return created;
@@ -604,7 +650,8 @@ interface AccountSyncInput {
   clock: () => Date;
   counters: RunCounters;
   spend: Spend;
-  providerInstitutionId: string;
+  /** The connection's bank, with the history it is known to accept (learnt by narrowing). */
+  institution: { id: string; providerInstitutionId: string; learnedHistoryDays: number | null };
   /** Takes the write of the fetched transactions, to run it while the next account is fetched. */
   defer?: (store: () => Promise<void>) => void;
 }
@@ -673,23 +720,18 @@ async function syncAccount(
       const problem = problemOf(error);
       lastError = problem.message;
       if (error instanceof RateLimitedError) {
+        // The scope is parked until the refusal's reset; the connection stays linked.
         const snapshot: RateLimitSnapshot =
           error.source === "api"
             ? { scope: error.scope, limit: 0, remaining: 0, resetAt: error.resetAt }
-            : {
-                accountId: providerAccountId,
-                scope,
-                limit: policy.callsPerWindow,
-                remaining: 0,
-                resetAt: error.resetAt,
-              };
-        snapshots.push(snapshot);
+            : afterRefusal(policy, providerAccountId, scope, error.resetAt);
+        recordSnapshot(snapshots, snapshot);
         await raw.saveRateLimits(db, [snapshot]);
       } else if (error instanceof ProviderTimeoutError && error.mayHaveCounted) {
         // A lost call may still have counted: assume it did, and do not retry it in this run.
-        const corrected = afterUncertainCall(snapshots, providerAccountId, scope, clock());
+        const corrected = afterUncertainCall(policy, snapshots, providerAccountId, scope, clock());
         if (corrected) {
-          snapshots.push(corrected);
+          recordSnapshot(snapshots, corrected);
           await raw.saveRateLimits(db, [corrected]);
         }
       }
@@ -706,7 +748,7 @@ async function syncAccount(
 
   await step("details", async () => {
     const result = await provider.getAccount(providerAccountId);
-    await spend("details", result.callsUsed, result.rateLimits);
+    await spend("details", result.callsUsed, result.rateLimits, providerAccountId);
     await db.$transaction(async (tx) => {
       await raw.saveAccount(tx, providerAccountId, result.raw);
       await saveAccountDetails(tx, account.id, result.data);
@@ -721,7 +763,7 @@ async function syncAccount(
 
   await step("balances", async () => {
     const result = await provider.getBalances(providerAccountId);
-    await spend("balances", result.callsUsed, result.rateLimits);
+    await spend("balances", result.callsUsed, result.rateLimits, providerAccountId);
     // An unreadable figure is left out; the others are stored, and the account says why.
     const skipped = result.skipped ?? [];
     if (skipped.length > 0) {
@@ -753,12 +795,26 @@ async function syncAccount(
       oldestLivePending: oldestLivePending._min.date,
       today,
     });
+    const { institution } = input;
     const result = await provider.getTransactions(
       providerAccountId,
       { from },
-      { stableAccountKey: account.id, providerInstitutionId: input.providerInstitutionId },
+      {
+        stableAccountKey: account.id,
+        providerInstitutionId: institution.providerInstitutionId,
+        ...(institution.learnedHistoryDays ? { historyDays: institution.learnedHistoryDays } : {}),
+      },
     );
-    await spend("transactions", result.callsUsed, result.rateLimits);
+    await spend("transactions", result.callsUsed, result.rateLimits, providerAccountId);
+    if (result.learnedHistoryDays && result.learnedHistoryDays !== institution.learnedHistoryDays) {
+      // The bank refused a wider window: the next sync or link of any of its accounts asks for
+      // what it accepted first.
+      await db.institution.update({
+        where: { id: institution.id },
+        data: { learnedHistoryDays: result.learnedHistoryDays },
+      });
+      institution.learnedHistoryDays = result.learnedHistoryDays;
+    }
     const fetched = result.data;
     counters.rowsFetched += fetched.booked.length + fetched.pending.length;
     checkpoint("fetched");

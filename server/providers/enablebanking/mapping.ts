@@ -85,6 +85,7 @@ export function mapAccountSummary(
     status: account.uid ? AccountStatus.READY : AccountStatus.ERROR,
     providerStatus: account.uid ? "READY" : "NOT_ACCESSIBLE",
     iban: ibanOf(account),
+    ...(account.identification_hash ? { identityKey: account.identification_hash } : {}),
     ownerName: account.name,
     providerInstitutionId,
   };

@@ -193,14 +193,21 @@ export class EnableBankingProvider implements BankProvider {
     const response = await this.client.getSession(providerReference);
     const session = response.data;
     const institution = institutionIdOf(session.aspsp);
+    const hashes = new Map(
+      session.accounts_data.flatMap((data) =>
+        data.uid && data.identification_hash ? [[data.uid, data.identification_hash]] : [],
+      ),
+    );
     const accounts = session.accounts.map((uid): ProviderAccountSummary => {
       const known = this.accounts.get(uid);
+      const identityKey = hashes.get(uid);
       return known
         ? mapAccountSummary(known.resource, institution)
         : {
             providerAccountId: uid,
             status: "READY",
             providerStatus: "READY",
+            ...(identityKey ? { identityKey } : {}),
             providerInstitutionId: institution,
           };
     });
@@ -277,9 +284,12 @@ export class EnableBankingProvider implements BankProvider {
 
   /**
    * Every page of the account's transactions in the range (no status filter: banks apply it
-   * unreliably, so rows are sorted here). When the bank refuses the period, the window is
-   * narrowed — to the bank's own `date_from` when it says one, else down a ladder of usual limits —
-   * and tried again; what was accepted is remembered for the account.
+   * unreliably, so rows are sorted here). A window wider than the history known to be accepted
+   * (`options.historyDays`, or what this process learnt for the account) is narrowed to it first;
+   * no start at all (a first sync) asks for exactly that much. When the bank refuses the period,
+   * the window is narrowed — to the bank's own `date_from` when it says one, else down a ladder of
+   * usual limits — and tried again; what was accepted is remembered for the account and returned
+   * as `learnedHistoryDays`, for the caller to keep.
    */
   async getTransactions(
     providerAccountId: string,
@@ -289,11 +299,15 @@ export class EnableBankingProvider implements BankProvider {
     const dateTo = range.to ? isoDay(range.to) : undefined;
     const end = dateTo ?? isoDay(this.now());
     let dateFrom = range.from ? isoDay(range.from) : undefined;
-    const learned = this.historyDays.get(providerAccountId);
-    if (dateFrom && learned !== undefined && daysBetween(dateFrom, end) > learned) {
+    const known = [this.historyDays.get(providerAccountId), options.historyDays].filter(
+      (days): days is number => days !== undefined && days > 0,
+    );
+    const learned = known.length > 0 ? Math.min(...known) : undefined;
+    if (learned !== undefined && (!dateFrom || daysBetween(dateFrom, end) > learned)) {
       dateFrom = minusDays(end, learned);
     }
     let calls = 0;
+    let narrowedTo: number | undefined;
     let pages: TransactionPages | undefined;
     for (let attempt = 0; !pages; attempt += 1) {
       try {
@@ -304,15 +318,19 @@ export class EnableBankingProvider implements BankProvider {
         const narrower = this.narrowerStart(error, dateFrom, end);
         if (narrower === undefined || attempt >= HISTORY_LADDER.length) throw error;
         dateFrom = narrower;
-        this.historyDays.set(providerAccountId, daysBetween(narrower, end));
+        narrowedTo = daysBetween(narrower, end);
+        this.historyDays.set(providerAccountId, narrowedTo);
       }
     }
     const rows = dropPageRepeats(pages.pages);
-    return result(mapTransactionRows(options.stableAccountKey, rows), calls, {
-      pages: pages.raw,
-      query: { date_from: dateFrom, date_to: dateTo },
-      truncated: pages.truncated,
-    });
+    return {
+      ...result(mapTransactionRows(options.stableAccountKey, rows), calls, {
+        pages: pages.raw,
+        query: { date_from: dateFrom, date_to: dateTo },
+        truncated: pages.truncated,
+      }),
+      ...(narrowedTo !== undefined ? { learnedHistoryDays: narrowedTo } : {}),
+    };
   }
 
   /** The next, narrower start day to try after `error`, or `undefined` to give up. */

@@ -16,8 +16,10 @@ import { chunks, isoDay, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
 import {
   isRecord,
+  loadRawRateLimits,
   payloadHash,
   saveRawBalances,
+  saveRawRateLimits,
   storedTransactionKeys,
   unstoredRawTransactions,
 } from "../raw-common";
@@ -233,20 +235,20 @@ async function saveTransactions(
   );
 }
 
-/** Enable Banking reports no rate-limit figures (no headers): nothing to keep. */
-async function saveRateLimits(_db: Db, _snapshots: readonly RateLimitSnapshot[]): Promise<void> {
-  void _db;
-  void _snapshots;
+/**
+ * The daily allowance as the sync engine counted it (Enable Banking sends no figures): one row
+ * per account uid and scope, overwritten.
+ */
+function saveRateLimits(db: Db, snapshots: readonly RateLimitSnapshot[]): Promise<void> {
+  return saveRawRateLimits(db, "enablebanking", snapshots);
 }
 
-/** No stored figures: the bank's daily allowance is only known by its 429 (see README). */
-async function loadRateLimits(
-  _db: Db,
-  _providerAccountIds: readonly string[],
+/** The counted allowance of these account uids (see {@link saveRateLimits}). */
+function loadRateLimits(
+  db: Db,
+  providerAccountIds: readonly string[],
 ): Promise<RateLimitSnapshot[]> {
-  void _db;
-  void _providerAccountIds;
-  return [];
+  return loadRawRateLimits(db, "enablebanking", providerAccountIds);
 }
 
 /** {@link RawStore} over the `enablebanking` schema. */

@@ -21,8 +21,10 @@ import { chunks, isoDay, runPipelined } from "@/server/sync/bulk";
 import type { RawStore } from "@/server/sync/raw-store";
 import {
   isRecord,
+  loadRawRateLimits,
   payloadHash,
   saveRawBalances,
+  saveRawRateLimits,
   storedTransactionKeys,
   unstoredRawTransactions,
 } from "../raw-common";
@@ -284,44 +286,15 @@ function insertTransactionRows(
     );
 }
 
-async function saveRateLimits(db: Db, snapshots: readonly RateLimitSnapshot[]): Promise<void> {
-  if (snapshots.length === 0) return;
-  const rows = new Map<string, Record<string, unknown>>();
-  for (const s of snapshots) {
-    rows.set(`${s.accountId ?? ""}\n${s.scope}`, {
-      account_id: s.accountId ?? "",
-      scope: s.scope,
-      limit: s.limit,
-      remaining: s.remaining,
-      reset_at: s.resetAt.toISOString(),
-    });
-  }
-  await db.$executeRawUnsafe(
-    `INSERT INTO gocardless.rate_limit (account_id, scope, "limit", remaining, reset_at)
-     SELECT x.account_id, x.scope, x."limit", x.remaining, x.reset_at
-     FROM json_to_recordset($1::json) AS x(account_id text, scope text, "limit" int,
-       remaining int, reset_at timestamptz)
-     ON CONFLICT (account_id, scope) DO UPDATE SET
-       "limit" = EXCLUDED."limit", remaining = EXCLUDED.remaining,
-       reset_at = EXCLUDED.reset_at, updated_at = now()`,
-    JSON.stringify([...rows.values()]),
-  );
+function saveRateLimits(db: Db, snapshots: readonly RateLimitSnapshot[]): Promise<void> {
+  return saveRawRateLimits(db, "gocardless", snapshots);
 }
 
-async function loadRateLimits(
+function loadRateLimits(
   db: Db,
   providerAccountIds: readonly string[],
 ): Promise<RateLimitSnapshot[]> {
-  const rows = await db.gcRateLimit.findMany({
-    where: { accountId: { in: ["", ...providerAccountIds] } },
-  });
-  return rows.map((row) => ({
-    ...(row.accountId === "" ? {} : { accountId: row.accountId }),
-    scope: row.scope,
-    limit: row.limit,
-    remaining: row.remaining,
-    resetAt: row.resetAt,
-  }));
+  return loadRawRateLimits(db, "gocardless", providerAccountIds);
 }
 
 /** {@link RawStore} over the `gocardless` schema. */

@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
+import { Provider } from "@/generated/prisma/enums";
 import {
+  afterRefusal,
+  afterSuccessfulCall,
   afterUncertainCall,
   companyBlockedUntil,
+  ENABLEBANKING_QUOTA,
   GOCARDLESS_QUOTA,
   planAccount,
   planScope,
+  quotaPolicyFor,
+  recordSnapshot,
   syncAvailability,
+  windowEnd,
   type AccountQuotaState,
 } from "@/server/sync/quota";
 import type { RateLimitSnapshot } from "@/server/providers/types";
@@ -108,12 +115,86 @@ describe("syncAvailability", () => {
 
 describe("afterUncertainCall", () => {
   it("assumes a timed-out call counted", () => {
-    expect(afterUncertainCall([snapshot({ remaining: 2 })], "acc-1", "transactions", NOW)).toEqual(
-      snapshot({ remaining: 1 }),
+    const gc = GOCARDLESS_QUOTA;
+    expect(
+      afterUncertainCall(gc, [snapshot({ remaining: 2 })], "acc-1", "transactions", NOW),
+    ).toEqual(snapshot({ remaining: 1 }));
+    expect(
+      afterUncertainCall(gc, [snapshot({ remaining: 0 })], "acc-1", "transactions", NOW),
+    ).toEqual(snapshot({ remaining: 0 }));
+    expect(afterUncertainCall(gc, [], "acc-1", "transactions", NOW)).toBeUndefined();
+  });
+
+  it("counts a timed-out call for a provider whose calls finboard counts", () => {
+    expect(afterUncertainCall(ENABLEBANKING_QUOTA, [], "acc-1", "transactions", NOW)).toEqual(
+      snapshot({ remaining: 3, resetAt: new Date("2026-03-17T00:00:00.000Z") }),
     );
-    expect(afterUncertainCall([snapshot({ remaining: 0 })], "acc-1", "transactions", NOW)).toEqual(
-      snapshot({ remaining: 0 }),
+  });
+});
+
+describe("the policy per provider", () => {
+  it("chooses GoCardless' reported rolling quota and Enable Banking's counted daily one", () => {
+    expect(quotaPolicyFor(Provider.GOCARDLESS)).toBe(GOCARDLESS_QUOTA);
+    expect(quotaPolicyFor(Provider.ENABLEBANKING)).toBe(ENABLEBANKING_QUOTA);
+    expect(ENABLEBANKING_QUOTA).toMatchObject({
+      callsPerWindow: 4,
+      window: "utc-day",
+      accounting: "counted",
+    });
+    expect(windowEnd(ENABLEBANKING_QUOTA, NOW)).toEqual(new Date("2026-03-17T00:00:00.000Z"));
+    expect(windowEnd(ENABLEBANKING_QUOTA, new Date("2026-03-16T23:59:59.999Z"))).toEqual(
+      new Date("2026-03-17T00:00:00.000Z"),
     );
-    expect(afterUncertainCall([], "acc-1", "transactions", NOW)).toBeUndefined();
+    expect(windowEnd(GOCARDLESS_QUOTA, NOW)).toEqual(at(24));
+  });
+
+  it("GoCardless: a successful call is not counted here (the response reports the figures)", () => {
+    expect(afterSuccessfulCall(GOCARDLESS_QUOTA, [], "acc-1", "transactions", NOW)).toBeUndefined();
+  });
+
+  it("Enable Banking: four successful calls a UTC day, then the scope waits for midnight", () => {
+    const eb = ENABLEBANKING_QUOTA;
+    const stored: RateLimitSnapshot[] = [];
+    const midnight = new Date("2026-03-17T00:00:00.000Z");
+    for (const remaining of [3, 2, 1, 0]) {
+      expect(planScope(eb, account(), "transactions", stored, NOW).action).toBe("fetch");
+      const counted = afterSuccessfulCall(eb, stored, "acc-1", "transactions", NOW);
+      expect(counted).toEqual(snapshot({ remaining, resetAt: midnight }));
+      recordSnapshot(stored, counted!);
+      expect(stored).toHaveLength(1);
+    }
+    expect(planScope(eb, account(), "transactions", stored, NOW)).toEqual({
+      scope: "transactions",
+      action: "skip-quota",
+      until: midnight,
+    });
+    // Other scopes and accounts are counted apart.
+    expect(planScope(eb, account(), "balances", stored, NOW).action).toBe("fetch");
+    // A fifth call (made anyway, e.g. forced elsewhere) never goes below zero.
+    expect(afterSuccessfulCall(eb, stored, "acc-1", "transactions", NOW)?.remaining).toBe(0);
+    // After midnight the allowance is whole again.
+    const tomorrow = new Date("2026-03-17T06:00:00.000Z");
+    expect(planScope(eb, account(), "transactions", stored, tomorrow).action).toBe("fetch");
+    expect(afterSuccessfulCall(eb, stored, "acc-1", "transactions", tomorrow)).toEqual(
+      snapshot({ remaining: 3, resetAt: new Date("2026-03-18T00:00:00.000Z") }),
+    );
+  });
+
+  it("a refusal parks the scope until its reset (Retry-After, else midnight)", () => {
+    const parked = afterRefusal(ENABLEBANKING_QUOTA, "acc-1", "transactions", at(2));
+    expect(parked).toEqual(snapshot({ remaining: 0, resetAt: at(2) }));
+    expect(planScope(ENABLEBANKING_QUOTA, account(), "transactions", [parked], NOW)).toEqual({
+      scope: "transactions",
+      action: "skip-quota",
+      until: at(2),
+    });
+    // Once the park ends the count starts again from a whole day's allowance.
+    expect(
+      afterSuccessfulCall(ENABLEBANKING_QUOTA, [parked], "acc-1", "transactions", at(3)),
+    ).toEqual(snapshot({ remaining: 3, resetAt: new Date("2026-03-17T00:00:00.000Z") }));
+    expect(syncAvailability(ENABLEBANKING_QUOTA, [account()], [parked], NOW)).toMatchObject({
+      available: false,
+      freesAt: at(2),
+    });
   });
 });

@@ -281,13 +281,31 @@ describe("Enable Banking provider", () => {
     );
     expect(exhausted).toBeInstanceOf(WrongTransactionsPeriodError);
     h.server.bank.enableBanking.faults = {};
-    const defaults = await provider.getTransactions(other, {}, { stableAccountKey: "k" });
-    // No range: the bank's own default window.
+    // No range, with what was learnt: no more than the bank accepted (here 30 days).
+    const learnt = await provider.getTransactions(other, {}, { stableAccountKey: "k" });
+    expect((learnt.raw as { query: unknown }).query).toEqual({
+      date_from: "2026-10-21",
+      date_to: undefined,
+    });
+    // No range and nothing learnt: the bank's own default window.
+    const fresh = new EnableBankingProvider(h.client(), { now: () => h.clock.now });
+    const defaults = await fresh.getTransactions(other, {}, { stableAccountKey: "k" });
     expect((defaults.raw as { query: unknown }).query).toEqual({
       date_from: undefined,
       date_to: undefined,
     });
+    expect(defaults.learnedHistoryDays).toBeUndefined();
     expect(defaults.data.booked.length).toBeGreaterThan(0);
+    // Known from earlier (stored on the institution): asked for first, never refused.
+    h.server.bank.enableBanking.faults = { historyLimit: { days: 60 } };
+    const known = await fresh.getTransactions(
+      other,
+      { from: new Date("2025-01-01") },
+      { stableAccountKey: "k", historyDays: 60 },
+    );
+    expect((known.raw as { query: unknown }).query).toMatchObject({ date_from: "2026-09-21" });
+    expect(known.learnedHistoryDays).toBeUndefined();
+    expect(known.callsUsed).toBe(1);
   });
 
   it("maps an expired session and the bank's rate limit, and deletes links", async () => {

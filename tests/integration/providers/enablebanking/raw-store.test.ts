@@ -138,9 +138,24 @@ describe("Enable Banking raw store", () => {
     expect(signed?.amount).toBe(first!.amount.toFixed(4));
     expect(signed?.entry_reference).toBe(first!.providerTransactionId);
 
+    // The daily allowance as the engine counts it: one row per account and scope, overwritten.
+    const resetAt = new Date("2026-11-21T00:00:00.000Z");
+    await enablebankingRawStore.saveRateLimits(db, []);
     await enablebankingRawStore.saveRateLimits(db, [
-      { scope: "balances", limit: 4, remaining: 0, resetAt: new Date() },
+      { accountId: uid, scope: "balances", limit: 4, remaining: 3, resetAt },
+      { accountId: uid, scope: "balances", limit: 4, remaining: 2, resetAt },
+      { accountId: "other", scope: "balances", limit: 4, remaining: 0, resetAt },
     ]);
-    expect(await enablebankingRawStore.loadRateLimits(db, [uid])).toEqual([]);
+    await enablebankingRawStore.saveRateLimits(db, [
+      { accountId: uid, scope: "transactions", limit: 4, remaining: 0, resetAt },
+    ]);
+    expect(
+      (await enablebankingRawStore.loadRateLimits(db, [uid])).sort((a, b) =>
+        a.scope.localeCompare(b.scope),
+      ),
+    ).toEqual([
+      { accountId: uid, scope: "balances", limit: 4, remaining: 2, resetAt },
+      { accountId: uid, scope: "transactions", limit: 4, remaining: 0, resetAt },
+    ]);
   });
 });
