@@ -8,6 +8,7 @@ import { z } from "zod";
 import { AccountStatus, ConnectionStatus } from "@/generated/prisma/enums";
 import type { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
+import { findSharedAccount, recordAlias } from "@/server/domain/account-identity";
 import { maskIban } from "@/server/domain/accounts";
 import { ensureInstitution } from "@/server/domain/institutions";
 import { rawStoreFor, type RawStore } from "@/server/sync/raw-store";
@@ -503,13 +504,23 @@ async function attachAccounts(
       detail?.name && detail.currency
         ? free.filter((c) => c.name === detail.name && c.currency === detail.currency)
         : [];
+    const reported = {
+      provider: provider.provider,
+      providerAccountId: id,
+      identityKey: summary.identityKey,
+      iban,
+    };
+    // A new session's ids by the provider's identity key, or the same IBAN seen through the
+    // other provider: one core account, which this newest consent now holds (account-identity.ts).
     const matchId =
       alias?.accountId ??
       direct?.id ??
       byIban?.id ??
+      (alias || direct ? null : await findSharedAccount(tx, reported)) ??
       (byName.length === 1 ? byName[0]?.id : undefined);
     const fields = {
       connectionId,
+      provider: provider.provider,
       providerAccountId: id,
       status: detail?.status ?? summary.status,
       ...(iban ? { iban } : {}),
@@ -544,11 +555,7 @@ async function attachAccounts(
       accountId = created.id;
     }
     taken.add(accountId);
-    await tx.accountAlias.upsert({
-      where: { provider_providerAccountId: { provider: provider.provider, providerAccountId: id } },
-      create: { provider: provider.provider, providerAccountId: id, accountId, connectionId },
-      update: { accountId, connectionId },
-    });
+    await recordAlias(tx, accountId, connectionId, reported);
   }
 }
 

@@ -601,6 +601,29 @@ async function attachAccounts(
         continue;
       }
       await spend("details", details.callsUsed, details.rateLimits, summary.providerAccountId);
+      // The consent's summary may not have named the IBAN (an Enable Banking session read in
+      // another process lists bare uids): the details' IBAN may still be held at the other provider.
+      const sharedId = details.data.iban
+        ? await findSharedAccount(db, { ...reported, iban: details.data.iban })
+        : null;
+      if (sharedId) {
+        const shared = await db.account.findUniqueOrThrow({
+          where: { id: sharedId },
+          select: accountSelect,
+        });
+        if (!(await mayHold(db, connectionId, shared.connectionId, clock()))) continue;
+        await db.$transaction(async (tx) => {
+          await raw.saveAccount(tx, summary.providerAccountId, details.raw);
+          await holdAccount(tx, shared.id, connectionId, reported);
+        });
+        row = { ...shared, connectionId, providerAccountId: summary.providerAccountId };
+        if (row.status !== summary.status) {
+          await db.account.update({ where: { id: row.id }, data: { status: summary.status } });
+          row = { ...row, status: summary.status };
+        }
+        attached.push({ row, summary });
+        continue;
+      }
       const now = clock();
       row = await db.$transaction(async (tx) => {
         await raw.saveAccount(tx, summary.providerAccountId, details.raw);
