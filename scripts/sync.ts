@@ -17,7 +17,8 @@ import {
   runningEmbeddedDatabaseUrl,
   SYNC_USAGE,
 } from "@/server/jobs/cli";
-import { getBankProvider } from "@/server/providers";
+import { providerOfConnection } from "@/server/domain/connection-provider";
+import { getProviderRegistry } from "@/server/providers";
 import { syncConnection } from "@/server/sync/engine";
 import { loadConfigOrReport } from "./lib/config";
 
@@ -42,11 +43,13 @@ async function main(): Promise<number> {
     url = database.url;
   }
   const db = createPrismaClient(url);
+  const providers = getProviderRegistry(config);
   try {
     return await runCliSync(
       {
         db,
-        provider: getBankProvider(config),
+        // Each connection through the provider it was linked with.
+        providerFor: (connectionId) => providerOfConnection(db, providers, connectionId),
         syncConnection,
         output: { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY },
       },

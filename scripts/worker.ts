@@ -12,11 +12,12 @@ import {
   openDatabase,
   type OpenedDatabase,
 } from "@/server/db/open-database";
+import { providerOfConnection } from "@/server/domain/connection-provider";
 import { pollPendingLinks } from "@/server/domain/connections";
 import { messageOf, startBoss } from "@/server/jobs/boss";
 import { sendConnectionSync } from "@/server/jobs/queue";
 import { startWorker } from "@/server/jobs/worker";
-import { getBankProvider } from "@/server/providers";
+import { getProviderRegistry } from "@/server/providers";
 import { STOP_SIGNALS } from "@/server/runtime/lifecycle";
 import { syncConnection } from "@/server/sync/engine";
 import { loadConfigOrReport } from "./lib/config";
@@ -49,19 +50,26 @@ async function main(): Promise<number> {
     if (!url) throw new Error("DATABASE_URL is not set (the launcher passes it with --attached).");
     const db = createPrismaClient(url);
     const boss = await startBoss(url, "worker");
+    const providers = getProviderRegistry(config);
+    for (const problem of providers.problems) say(problem.message);
     const worker = await startWorker({
       boss,
       db,
-      provider: getBankProvider(config),
+      // Each connection is synced through the provider it was linked with.
+      providerFor: (connectionId) => providerOfConnection(db, providers, connectionId),
       syncConnection,
-      // A link found granted by polling gets its first sync like one completed by the callback.
-      pollPendingLinks: (client, provider) =>
-        pollPendingLinks(client, provider, {
-          enqueueSync: async (connectionId) => {
-            await sendConnectionSync(boss, connectionId, { reason: "link" });
-          },
-          warn: say,
-        }),
+      // Pending links of every provider; one found granted gets its first sync like one
+      // completed by the callback.
+      pollPendingLinks: async (client) => {
+        for (const provider of providers.providers) {
+          await pollPendingLinks(client, provider, {
+            enqueueSync: async (connectionId) => {
+              await sendConnectionSync(boss, connectionId, { reason: "link" });
+            },
+            warn: say,
+          });
+        }
+      },
       syncIntervalHours: config.SYNC_INTERVAL_HOURS,
       log: say,
     });

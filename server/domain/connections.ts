@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { AccountStatus, ConnectionStatus } from "@/generated/prisma/enums";
+import { AccountStatus, ConnectionStatus, Provider } from "@/generated/prisma/enums";
 import type { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import { findSharedAccount, recordAlias } from "@/server/domain/account-identity";
@@ -16,6 +16,7 @@ import {
   ConsentExpiredError,
   ProviderError,
   type BankProvider,
+  type LinkCallback,
   type ProviderAccount,
   type RateLimitSnapshot,
   type ResolvedLink,
@@ -247,11 +248,14 @@ export function describeError(error: unknown): string {
 
 /** Input of {@link completeLink}: the callback's query and the signed-in owner. */
 export interface CompleteLinkInput {
+  /** Our reference: GoCardless' `ref`, Enable Banking's `state`. */
   reference: string | null | undefined;
   ownerId: string;
-  /** GoCardless' `error` (e.g. `UserCancelledSession`) and `details`. */
+  /** The error the bank sent instead (GoCardless' `error` and `details`, Enable Banking's `error` and `error_description`). */
   error?: string | null;
   details?: string | null;
+  /** Enable Banking's single-use authorisation `code`, exchanged for the session. */
+  code?: string | null;
 }
 
 /** What the callback page shows. */
@@ -264,7 +268,9 @@ export type LinkOutcome =
   | { kind: "pending"; connectionId: string; problem?: string }
   /** The consent ended in another final state (expired, suspended, error). */
   | { kind: "failed"; connectionId: string; status: ConnectionStatus; reason: string }
-  /** Unknown, replayed or someone else's reference: nothing was changed. */
+  /** The link was completed before (a reloaded or replayed redirect): nothing changed; show it. */
+  | { kind: "settled"; connectionId: string }
+  /** Unknown or someone else's reference: nothing was changed. */
   | { kind: "unknown" };
 
 /** Shortest text of the bank's error kept (and shown). */
@@ -280,10 +286,12 @@ function bankReason(error: string, details: string | null | undefined): string {
 }
 
 /**
- * The bank sent the browser back. The reference must be a PENDING link of this owner, else
- * nothing changes (`unknown`). With `error`, the connection becomes REJECTED with the bank's
- * reason. Otherwise the requisition is read, its status mapped, the accounts created or
- * re-attached, the consent's expiry recorded and the first full sync queued.
+ * The bank sent the browser back. The reference must be a PENDING link of this owner made with
+ * `provider`, else nothing changes (`unknown`; `settled` for this owner's link that was completed
+ * before, e.g. a replayed Enable Banking code, which can be used once only). With `error`, the
+ * connection becomes REJECTED with the bank's reason. Otherwise the consent is finished (with the
+ * `code`, for Enable Banking) and read, its status mapped, the accounts created or re-attached,
+ * the consent's expiry recorded and the first full sync queued.
  */
 export async function completeLink(
   db: Db,
@@ -295,16 +303,25 @@ export async function completeLink(
   if (!reference.success) return { kind: "unknown" };
   const connection = await db.connection.findUnique({
     where: { reference: reference.data },
-    select: { id: true, ownerId: true, status: true, removedAt: true, providerReference: true },
+    select: {
+      id: true,
+      ownerId: true,
+      status: true,
+      removedAt: true,
+      providerReference: true,
+      provider: true,
+    },
   });
   if (
     !connection ||
     connection.removedAt ||
     connection.ownerId !== input.ownerId ||
-    connection.status !== ConnectionStatus.PENDING ||
-    !connection.providerReference
+    connection.provider !== provider.provider
   ) {
     return { kind: "unknown" };
+  }
+  if (connection.status !== ConnectionStatus.PENDING || !connection.providerReference) {
+    return { kind: "settled", connectionId: connection.id };
   }
   if (input.error) {
     const reason = bankReason(input.error, input.details);
@@ -316,28 +333,55 @@ export async function completeLink(
       ? { kind: "rejected", connectionId: connection.id, reason }
       : { kind: "unknown" };
   }
-  return resolvePendingLink(db, provider, connection.id, connection.providerReference, deps);
+  const callback: LinkCallback | undefined = input.code
+    ? { code: input.code, state: reference.data }
+    : undefined;
+  return resolvePendingLink(
+    db,
+    provider,
+    connection.id,
+    connection.providerReference,
+    deps,
+    callback,
+  );
 }
 
-/** Reads a pending link's requisition and applies what it says (callback and background poll). */
+/**
+ * Reads a pending link's consent and applies what it says (callback and background poll). With
+ * the callback's `code` the provider first finishes the consent; the reference it then returns
+ * (Enable Banking's session id) replaces the stored one.
+ */
 async function resolvePendingLink(
   db: Db,
   provider: BankProvider,
   connectionId: string,
   providerReference: string,
   deps: LinkDeps,
+  callback?: LinkCallback,
 ): Promise<LinkOutcome> {
   const now = deps.now?.() ?? new Date();
   let resolved: ResolvedLink;
   let raw: unknown;
   const rateLimits: RateLimitSnapshot[] = [];
   try {
-    const result = await provider.resolveLink(providerReference);
+    const result = await provider.resolveLink(providerReference, callback);
     resolved = result.data;
     raw = result.raw;
     rateLimits.push(...result.rateLimits);
   } catch (error) {
     const problem = describeError(error);
+    if (callback?.code) {
+      // The code is spent (or was refused) and polling cannot finish this consent: the attempt
+      // failed, with the provider's words (e.g. restricted mode's empty account list); Retry
+      // starts a new one.
+      const claimed = await db.connection.updateMany({
+        where: { id: connectionId, status: ConnectionStatus.PENDING },
+        data: { status: ConnectionStatus.ERROR, requisitionPolledAt: now, lastError: problem },
+      });
+      return claimed.count === 1
+        ? { kind: "failed", connectionId, status: ConnectionStatus.ERROR, reason: problem }
+        : { kind: "settled", connectionId };
+    }
     await db.connection.updateMany({
       where: { id: connectionId, status: ConnectionStatus.PENDING },
       data: { requisitionPolledAt: now, lastError: problem },
@@ -414,6 +458,8 @@ async function resolvePendingLink(
       : null;
     const consent = {
       status: ConnectionStatus.LINKED,
+      // Enable Banking: the session id the code was exchanged for replaces the authorisation id.
+      providerReference: resolved.providerReference,
       providerStatus: resolved.providerStatus,
       consentExpiresAt: resolved.consentExpiresAt ?? null,
       linkedAt: now,
@@ -429,7 +475,6 @@ async function resolvePendingLink(
         data: {
           ...consent,
           reference: self.reference,
-          providerReference,
           historyDays: self.historyDays,
           accessDays: self.accessDays,
           linkStartedAt: self.linkStartedAt,
@@ -443,7 +488,7 @@ async function resolvePendingLink(
     return { connectionId, renewed: false, oldReference: null };
   });
   if (!outcome) return { kind: "unknown" };
-  if (outcome.oldReference && outcome.oldReference !== providerReference) {
+  if (outcome.oldReference && outcome.oldReference !== resolved.providerReference) {
     await deleteQuietly(provider, outcome.oldReference, deps);
   }
   if (deps.enqueueSync) {
@@ -837,6 +882,8 @@ export const connectionSyncSchema = z.object({
 /** One connection with what its card shows. */
 export const connectionSummarySchema = z.object({
   id: z.uuid(),
+  /** The provider the consent was given through (the card's badge). */
+  provider: z.enum(Provider),
   institution: z.object({ id: z.string(), name: z.string(), logoUrl: z.string().nullable() }),
   /** Stored status, with a lapsed LINKED consent shown as EXPIRED. */
   status: z.enum(ConnectionStatus),
@@ -858,6 +905,7 @@ export type ConnectionSummary = z.infer<typeof connectionSummarySchema>;
 
 const summarySelect = {
   id: true,
+  provider: true,
   status: true,
   providerStatus: true,
   consentExpiresAt: true,
@@ -902,6 +950,7 @@ type SummaryRow = Prisma.ConnectionGetPayload<{ select: typeof summarySelect }>;
 function toSummary(row: SummaryRow, now: Date): ConnectionSummary {
   return {
     id: row.id,
+    provider: row.provider,
     institution: {
       id: row.institution.providerInstitutionId,
       name: row.institution.name,

@@ -1,11 +1,12 @@
 /**
- * Banks the person can link: the provider's list per country, cached in `core.institution` (read
- * from the provider at most once a day per country), searched by name, and the country choices
- * of the Connections page.
+ * Banks the person can link: each provider's list per country, cached in `core.institution` (read
+ * from the provider at most once a day per country), searched by name across the providers, and
+ * the country choices of the Connections page.
  */
 import { z } from "zod";
-import type { Provider } from "@/generated/prisma/enums";
+import { Provider } from "@/generated/prisma/enums";
 import type { Db } from "@/server/db/client";
+import { PROVIDER_LABEL } from "@/server/providers/labels";
 import type { BankProvider, ProviderInstitution } from "@/server/providers/types";
 
 /** How long a country's cached list is trusted before the provider is asked again. */
@@ -192,6 +193,8 @@ export type InstitutionSearchInput = z.input<typeof institutionSearchInputSchema
 
 /** One bank as the Connections page lists it. */
 export const institutionSchema = z.object({
+  /** The provider that links it (the badge; what Link sends with the id). */
+  provider: z.enum(Provider),
   /** The provider's institution id (what Link sends). */
   id: z.string(),
   name: z.string(),
@@ -215,15 +218,18 @@ export const institutionPageSchema = z.object({
 /** See {@link institutionPageSchema}. */
 export type InstitutionPage = z.infer<typeof institutionPageSchema>;
 
-/** Cached banks of a country whose name contains the query, by name, one page at a time. */
+/**
+ * Cached banks of a country whose name contains the query, of one provider or several, by name
+ * (then provider), one page at a time.
+ */
 export async function searchInstitutions(
   db: Db,
-  provider: Provider,
+  providers: Provider | readonly Provider[],
   input: InstitutionSearchInput,
 ): Promise<InstitutionPage> {
   const { country, query, page, pageSize } = institutionSearchInputSchema.parse(input);
   const where = {
-    provider,
+    provider: { in: typeof providers === "string" ? [providers] : [...providers] },
     countries: { has: country },
     // Prisma puts the text between LIKE wildcards as it is: escape %, _ and the backslash.
     ...(query
@@ -234,10 +240,11 @@ export async function searchInstitutions(
     db.institution.count({ where }),
     db.institution.findMany({
       where,
-      orderBy: [{ name: "asc" }, { providerInstitutionId: "asc" }],
+      orderBy: [{ name: "asc" }, { provider: "asc" }, { providerInstitutionId: "asc" }],
       skip: (page - 1) * pageSize,
       take: pageSize,
       select: {
+        provider: true,
         providerInstitutionId: true,
         name: true,
         bic: true,
@@ -267,26 +274,57 @@ export const institutionSearchResultSchema = institutionPageSchema.extend({
 export type InstitutionSearchResult = z.infer<typeof institutionSearchResultSchema>;
 
 /**
- * What the Connections page's search shows: the country's list refreshed from the provider when
- * older than a day, then searched. When the provider cannot be reached the cached list is used
- * and `problem` says so; with nothing cached the provider's error goes up.
+ * What the Connections page's search shows: each provider's list of the country refreshed when
+ * older than a day, then searched across the providers. When a provider cannot be reached its
+ * cached list is used and `problem` says so; a provider with nothing cached is left out (and
+ * named in `problem`); when no provider could give a list, the first provider's error goes up.
  */
 export async function findBanks(
   db: Db,
-  provider: BankProvider,
+  providers: BankProvider | readonly BankProvider[],
   input: InstitutionSearchInput,
   now: Date = new Date(),
 ): Promise<InstitutionSearchResult> {
   const parsed = institutionSearchInputSchema.parse(input);
-  let problem: string | null = null;
-  try {
-    await refreshInstitutions(db, provider, parsed.country, now);
-  } catch (error) {
-    const cached = await db.institution.count({
-      where: { provider: provider.provider, countries: { has: parsed.country } },
-    });
-    if (cached === 0) throw error;
-    problem = "The bank list could not be refreshed just now; showing the one from earlier.";
+  const all: readonly BankProvider[] = "provider" in providers ? [providers] : providers;
+  const listed: Provider[] = [];
+  const stale: Provider[] = [];
+  const missing: { provider: Provider; error: unknown }[] = [];
+  for (const provider of all) {
+    try {
+      await refreshInstitutions(db, provider, parsed.country, now);
+      listed.push(provider.provider);
+    } catch (error) {
+      const cached = await db.institution.count({
+        where: { provider: provider.provider, countries: { has: parsed.country } },
+      });
+      if (cached === 0) missing.push({ provider: provider.provider, error });
+      else {
+        listed.push(provider.provider);
+        stale.push(provider.provider);
+      }
+    }
   }
-  return { ...(await searchInstitutions(db, provider.provider, parsed)), problem };
+  if (listed.length === 0 && missing[0]) throw missing[0].error;
+  const problems: string[] = [];
+  if (stale.length > 0) {
+    problems.push(
+      all.length === 1
+        ? "The bank list could not be refreshed just now; showing the one from earlier."
+        : `The bank list of ${names(stale)} could not be refreshed just now; showing the one from earlier.`,
+    );
+  }
+  if (missing.length > 0) {
+    problems.push(
+      `The banks of ${names(missing.map((m) => m.provider))} could not be loaded just now; try again shortly.`,
+    );
+  }
+  return {
+    ...(await searchInstitutions(db, listed, parsed)),
+    problem: problems.length > 0 ? problems.join(" ") : null,
+  };
+}
+
+function names(providers: readonly Provider[]): string {
+  return providers.map((provider) => PROVIDER_LABEL[provider]).join(" and ");
 }

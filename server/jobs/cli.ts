@@ -11,10 +11,14 @@ import {
   readPostmasterPidFile,
   resolveClusterDir,
 } from "@/server/db/embedded";
-import type { BankProvider } from "@/server/providers/types";
 import { messageOf } from "./boss";
 import type { SyncKind } from "./queue";
-import { decideAfterError, decideAfterResult, type SyncConnectionFn } from "./sync-job";
+import {
+  decideAfterError,
+  decideAfterResult,
+  type ConnectionProviderFn,
+  type SyncConnectionFn,
+} from "./sync-job";
 
 /**
  * `npm run sync -- [--connection ID] [--backfill --from YYYY-MM-DD]`: argument parsing, progress
@@ -134,7 +138,8 @@ export function progressReporter(output: ProgressOutput, label: string) {
 /** What {@link runCliSync} works with. */
 export interface CliSyncContext {
   db: PrismaClient;
-  provider: BankProvider;
+  /** The provider of each connection (the one it was linked with). */
+  providerFor: ConnectionProviderFn;
   syncConnection: SyncConnectionFn;
   output: ProgressOutput;
 }
@@ -168,7 +173,8 @@ export async function runCliSync(context: CliSyncContext, args: SyncCliArgs): Pr
     let decision;
     let runId = "";
     try {
-      const result = await context.syncConnection(db, context.provider, connection.id, {
+      const provider = await context.providerFor(connection.id);
+      const result = await context.syncConnection(db, provider, connection.id, {
         kind: args.kind,
         from: args.from,
         onProgress: (state) => progress.update(state),

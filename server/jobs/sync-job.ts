@@ -114,11 +114,17 @@ export function decideAfterError(error: unknown): SyncDecision {
   return { action: "retry", summary: messageOf(error) };
 }
 
+/**
+ * The provider that serves a connection (the one it was linked with; see
+ * server/domain/connection-provider.ts). The engine stays provider-agnostic: it is handed one.
+ */
+export type ConnectionProviderFn = (connectionId: string) => Promise<BankProvider>;
+
 /** What the worker needs to run one sync job. */
 export interface SyncJobContext {
   db: PrismaClient;
   boss: PgBoss;
-  provider: BankProvider;
+  providerFor: ConnectionProviderFn;
   syncConnection: SyncConnectionFn;
   log: (message: string) => void;
 }
@@ -151,12 +157,8 @@ export async function runSyncJob(
   };
   let decision: SyncDecision;
   try {
-    const result = await context.syncConnection(
-      context.db,
-      context.provider,
-      connectionId,
-      options,
-    );
+    const provider = await context.providerFor(connectionId);
+    const result = await context.syncConnection(context.db, provider, connectionId, options);
     decision = decideAfterResult(result);
   } catch (error) {
     decision = decideAfterError(error);

@@ -1,11 +1,10 @@
 import type { JobResult, PgBoss } from "pg-boss";
 import type { PrismaClient } from "@/server/db/client";
 import { effectiveSyncIntervalHours } from "@/server/domain/settings";
-import type { BankProvider } from "@/server/providers/types";
 import { messageOf } from "./boss";
 import { ensureQueues, QUEUES } from "./queue";
 import { enqueueDueSyncs, reapExpiredRuns, REAP_CRON, SCHEDULE_TICK_CRON } from "./schedule";
-import { runSyncJob, type SyncConnectionFn } from "./sync-job";
+import { runSyncJob, type ConnectionProviderFn, type SyncConnectionFn } from "./sync-job";
 
 /**
  * The background worker: handles `sync-connection` jobs, the schedule tick (due syncs, pending
@@ -16,10 +15,11 @@ import { runSyncJob, type SyncConnectionFn } from "./sync-job";
 export interface WorkerOptions {
   boss: PgBoss;
   db: PrismaClient;
-  provider: BankProvider;
+  /** The provider of each connection (the one it was linked with). */
+  providerFor: ConnectionProviderFn;
   syncConnection: SyncConnectionFn;
-  /** Polls links stuck in a non-final state (server/domain/connections.ts). */
-  pollPendingLinks?: (db: PrismaClient, provider: BankProvider) => Promise<unknown>;
+  /** Polls links stuck in a non-final state, of every provider (server/domain/connections.ts). */
+  pollPendingLinks?: (db: PrismaClient) => Promise<unknown>;
   /**
    * SYNC_INTERVAL_HOURS: the hours between scheduled syncs while the owner has stored no other
    * interval on the Settings page (read from the database at every tick).
@@ -54,7 +54,7 @@ export async function runScheduleTick(options: WorkerOptions): Promise<void> {
   }
   if (!options.pollPendingLinks) return;
   try {
-    await options.pollPendingLinks(options.db, options.provider);
+    await options.pollPendingLinks(options.db);
   } catch (error) {
     options.log(`schedule: could not poll pending links: ${messageOf(error)}`);
   }

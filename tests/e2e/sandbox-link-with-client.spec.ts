@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { getBankProvider } from "@/server/providers";
+import { getGoCardlessProvider } from "@/server/providers";
 
 // Issue #3's end-to-end promise: with no GoCardless secrets, finboard's own provider client talks
 // to the sandbox bank the app serves, a person approves on the hosted consent page, the bank
@@ -9,7 +9,7 @@ test("the GoCardless client links Sandbox Finance through the consent page and r
   page,
   baseURL,
 }) => {
-  const provider = getBankProvider({ appUrl: baseURL as string });
+  const provider = getGoCardlessProvider({ appUrl: baseURL as string });
 
   const institutions = await provider.listInstitutions({ country: "XX" });
   expect(institutions.map((i) => i.providerInstitutionId)).toContain("SANDBOXFINANCE_SFIN0000");

@@ -3,6 +3,7 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { Provider } from "@/generated/prisma/enums";
 import { auth } from "@/server/auth";
 import { LOGIN_PATH } from "@/server/auth/access";
 import { getConfig } from "@/server/config";
@@ -14,8 +15,9 @@ import {
   removeConnection,
   startLink,
 } from "@/server/domain/connections";
+import { providerOfConnection } from "@/server/domain/connection-provider";
 import { countryCodeSchema } from "@/server/domain/institutions";
-import { getBankProvider } from "@/server/providers";
+import { getProviderRegistry } from "@/server/providers";
 import { ProviderError } from "@/server/providers/types";
 import { LAST_COUNTRY_COOKIE, type ConnectionFormState } from "./form-state";
 
@@ -51,19 +53,24 @@ function failure(error: unknown): ConnectionFormState {
 }
 
 const linkFormSchema = z.object({
+  provider: z.enum(Provider, "Choose a bank."),
   institutionId: z.string().trim().min(1, "Choose a bank.").max(128),
   country: countryCodeSchema.optional(),
 });
 
 const connectionFormSchema = z.object({ connectionId: z.uuid("Unknown connection.") });
 
-/** Link: creates the agreement and requisition, then sends the browser to the bank's consent page. */
+/**
+ * Link: starts the consent with the provider of the chosen bank (GoCardless: agreement and
+ * requisition; Enable Banking: an authorisation), then sends the browser to the bank's page.
+ */
 export async function startLinkAction(
   _previous: ConnectionFormState,
   form: FormData,
 ): Promise<ConnectionFormState> {
   const owner = await ownerId();
   const parsed = linkFormSchema.safeParse({
+    provider: field(form, "provider"),
     institutionId: field(form, "institutionId"),
     country: field(form, "country") || undefined,
   });
@@ -71,7 +78,8 @@ export async function startLinkAction(
   let target: string;
   try {
     const config = getConfig();
-    const started = await startLink(getDb(), getBankProvider(config), {
+    const provider = getProviderRegistry(config).get(parsed.data.provider);
+    const started = await startLink(getDb(), provider, {
       institutionId: parsed.data.institutionId,
       ownerId: owner,
       appUrl: config.appUrl,
@@ -105,7 +113,14 @@ export async function relinkAction(
   let target: string;
   try {
     const config = getConfig();
-    const started = await startLink(getDb(), getBankProvider(config), {
+    const db = getDb();
+    // The connection decides the provider and the bank.
+    const provider = await providerOfConnection(
+      db,
+      getProviderRegistry(config),
+      parsed.data.connectionId,
+    );
+    const started = await startLink(db, provider, {
       // The connection decides the bank; this is only a placeholder the schema requires.
       institutionId: "from-connection",
       ownerId: owner,
@@ -133,7 +148,13 @@ export async function removeConnectionAction(
     .safeParse({ connectionId: field(form, "connectionId"), keep: field(form, "keep") });
   if (!parsed.success) return { message: parsed.error.issues[0]?.message, attempt: Date.now() };
   try {
-    await removeConnection(getDb(), getBankProvider(getConfig()), {
+    const db = getDb();
+    const provider = await providerOfConnection(
+      db,
+      getProviderRegistry(getConfig()),
+      parsed.data.connectionId,
+    );
+    await removeConnection(db, provider, {
       connectionId: parsed.data.connectionId,
       ownerId: owner,
       keepData: parsed.data.keep === "keep",
@@ -153,7 +174,13 @@ export async function refreshConnectionAction(
   const parsed = connectionFormSchema.safeParse({ connectionId: field(form, "connectionId") });
   if (!parsed.success) return { message: "Unknown connection.", attempt: Date.now() };
   try {
-    await refreshConnection(getDb(), getBankProvider(getConfig()), parsed.data.connectionId);
+    const db = getDb();
+    const provider = await providerOfConnection(
+      db,
+      getProviderRegistry(getConfig()),
+      parsed.data.connectionId,
+    );
+    await refreshConnection(db, provider, parsed.data.connectionId);
   } catch (error) {
     return failure(error);
   }

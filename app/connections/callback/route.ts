@@ -3,9 +3,10 @@ import { auth } from "@/server/auth";
 import { LOGIN_PATH } from "@/server/auth/access";
 import { getConfig } from "@/server/config";
 import { getDb } from "@/server/db/client";
+import { providerOfLinkReference } from "@/server/domain/connection-provider";
 import { completeLink, type LinkOutcome } from "@/server/domain/connections";
 import { enqueueConnectionSync } from "@/server/jobs/queue";
-import { getBankProvider } from "@/server/providers";
+import { getProviderRegistry } from "@/server/providers";
 
 // Every redirect back from a bank is a one-off: never cached, never prerendered.
 export const dynamic = "force-dynamic";
@@ -21,6 +22,7 @@ function landingPath(outcome: LinkOutcome): string {
     case "pending":
       return `/connections/${outcome.connectionId}?pending=1`;
     case "failed":
+    case "settled":
       return `/connections/${outcome.connectionId}`;
     case "unknown":
       return "/connections/link-invalid";
@@ -28,8 +30,11 @@ function landingPath(outcome: LinkOutcome): string {
 }
 
 /**
- * The bank's redirect back (`?ref=…`, or `?ref=…&error=…&details=…`): completes the link of the
- * signed-in owner whose reference it is, then shows the connection; anything else changes nothing.
+ * The bank's redirect back: GoCardless' `?ref=…` (or `?ref=…&error=…&details=…`), Enable Banking's
+ * `?code=…&state=…` (or `?error=…&error_description=…&state=…`). Completes the link of the
+ * signed-in owner whose reference (`ref` or `state`) it is, with the provider it was started
+ * with, then shows the connection; a link completed before (a replayed code) just shows it;
+ * anything else changes nothing.
  */
 export async function GET(request: NextRequest): Promise<Response> {
   const config = getConfig();
@@ -41,20 +46,26 @@ export async function GET(request: NextRequest): Promise<Response> {
     login.searchParams.set("callbackUrl", `${request.nextUrl.pathname}${request.nextUrl.search}`);
     return NextResponse.redirect(login, 303);
   }
-  const outcome = await completeLink(
-    getDb(),
-    getBankProvider(config),
-    {
-      reference: params.get("ref"),
-      ownerId: session.user.id,
-      error: params.get("error"),
-      details: params.get("details"),
-    },
-    {
-      enqueueSync: (connectionId) => enqueueConnectionSync(connectionId, { reason: "link" }),
-      warn: (message) => console.warn(`connections/callback: ${message}`),
-    },
-  );
+  const db = getDb();
+  const reference = params.get("ref") ?? params.get("state");
+  const provider = await providerOfLinkReference(db, getProviderRegistry(config), reference);
+  const outcome: LinkOutcome = provider
+    ? await completeLink(
+        db,
+        provider,
+        {
+          reference,
+          ownerId: session.user.id,
+          error: params.get("error"),
+          details: params.get("details") ?? params.get("error_description"),
+          code: params.get("code"),
+        },
+        {
+          enqueueSync: (connectionId) => enqueueConnectionSync(connectionId, { reason: "link" }),
+          warn: (message) => console.warn(`connections/callback: ${message}`),
+        },
+      )
+    : { kind: "unknown" };
   const response = NextResponse.redirect(new URL(landingPath(outcome), config.appUrl), 303);
   response.headers.set("cache-control", "no-store");
   return response;

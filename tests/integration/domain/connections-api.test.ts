@@ -8,7 +8,7 @@ import { createCaller } from "@/server/api/root";
 import { resetConfigForTests } from "@/server/config";
 import { createPrismaClient } from "@/server/db/client";
 import { completeLink, removeConnection, startLink } from "@/server/domain/connections";
-import { getBankProvider } from "@/server/providers";
+import { getGoCardlessProvider } from "@/server/providers";
 import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbox/credentials";
 import { startSandboxServer, type RunningSandboxServer } from "@/server/providers/sandbox/server";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
@@ -27,6 +27,11 @@ beforeAll(async () => {
   vi.stubEnv("GOCARDLESS_BASE_URL", sandbox.baseUrl);
   vi.stubEnv("GOCARDLESS_SECRET_ID", SANDBOX_SECRET_ID);
   vi.stubEnv("GOCARDLESS_SECRET_KEY", SANDBOX_SECRET_KEY);
+  // Enable Banking too: the sandbox's side, as if it were a configured application.
+  const application = sandbox.bank.enableBanking.credentials;
+  vi.stubEnv("ENABLEBANKING_APP_ID", application.applicationId);
+  vi.stubEnv("ENABLEBANKING_PRIVATE_KEY", application.privateKeyPem);
+  vi.stubEnv("ENABLEBANKING_BASE_URL", sandbox.enableBankingBaseUrl);
   vi.stubEnv("APP_URL", APP_URL);
   resetConfigForTests();
   const owner = await testDb.db.user.create({
@@ -51,10 +56,13 @@ function api(signedIn = true) {
 }
 
 describe("institutions.search", () => {
-  it("lists the country's banks a page at a time, and says plainly when the provider fails", async () => {
+  it("lists the country's banks of both providers a page at a time, and says plainly when a provider fails", async () => {
     const page = await api().institutions.search({ country: "XX", query: "sandbox", pageSize: 5 });
     expect(page).toMatchObject({ page: 1, pageSize: 5, problem: null });
-    expect(page.items.map((bank) => bank.id)).toContain("SANDBOXFINANCE_SFIN0000");
+    expect(page.items.map((bank) => [bank.provider, bank.id])).toEqual([
+      ["GOCARDLESS", "SANDBOXFINANCE_SFIN0000"],
+      ["ENABLEBANKING", "XX:Sandbox Finance"],
+    ]);
     await expect(api().institutions.search({ country: "XX", pageSize: 51 })).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
@@ -79,19 +87,31 @@ describe("institutions.search", () => {
     }
     sandbox.bank.faults = { serverError: { endpoint: "institutions.list", type: "ServiceError" } };
     try {
+      // GoCardless fails with nothing cached for Germany: Enable Banking's banks, and why.
+      const german = await api().institutions.search({ country: "DE" });
+      expect(german.problem).toBe(
+        "The banks of GoCardless could not be loaded just now; try again shortly.",
+      );
+      expect(german.items.length).toBeGreaterThan(0);
+      expect(german.items.every((bank) => bank.provider === "ENABLEBANKING")).toBe(true);
+      // Both fail: the error goes up.
+      vi.stubEnv("ENABLEBANKING_BASE_URL", `${sandbox.origin}/no-such-api`);
+      resetConfigForTests();
       await expect(api().institutions.search({ country: "SE" })).rejects.toMatchObject({
         code: "SERVICE_UNAVAILABLE",
         message: "The list of banks could not be loaded from the provider; try again shortly.",
       });
     } finally {
       sandbox.bank.faults = {};
+      vi.stubEnv("ENABLEBANKING_BASE_URL", sandbox.enableBankingBaseUrl);
+      resetConfigForTests();
     }
   });
 });
 
 describe("connections", () => {
   it("lists connections with accounts and consent days, one by id, and the banner's warnings", async () => {
-    const provider = getBankProvider({
+    const provider = getGoCardlessProvider({
       appUrl: APP_URL,
       GOCARDLESS_BASE_URL: sandbox.baseUrl,
       GOCARDLESS_SECRET_ID: SANDBOX_SECRET_ID,

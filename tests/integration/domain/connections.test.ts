@@ -229,14 +229,15 @@ describe("start and callback", () => {
       ).not.toBeNull();
     }
 
-    // The same redirect again (a reload, a replayed URL) changes nothing.
+    // The same redirect again (a reload, a replayed URL) changes nothing; it shows the connection.
     const before = await testDb.db.connection.findUniqueOrThrow({
       where: { id: started.connectionId },
     });
     expect(
       await completeLink(testDb.db, provider, { reference: answer.ref, ownerId }, deps()),
     ).toEqual({
-      kind: "unknown",
+      kind: "settled",
+      connectionId: started.connectionId,
     });
     expect(
       await testDb.db.connection.findUniqueOrThrow({ where: { id: started.connectionId } }),

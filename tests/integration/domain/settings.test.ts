@@ -145,7 +145,7 @@ describe("the worker's schedule tick", () => {
   const options = (log: string[]): WorkerOptions => ({
     boss,
     db: testDb.db,
-    provider: {} as BankProvider,
+    providerFor: async () => ({}) as BankProvider,
     syncConnection: () => Promise.reject(new Error("not used")),
     // SYNC_INTERVAL_HOURS as the worker is started with it.
     syncIntervalHours: 6,

@@ -151,7 +151,7 @@ describe("runCliSync", () => {
     const code = await runCliSync(
       {
         db,
-        provider: {} as BankProvider,
+        providerFor: async () => ({}) as BankProvider,
         syncConnection: engine,
         output: { write: (t) => (text += t), isTTY: false },
       },
@@ -168,7 +168,7 @@ describe("runCliSync", () => {
     const one = await runCliSync(
       {
         db,
-        provider: {} as BankProvider,
+        providerFor: async () => ({}) as BankProvider,
         syncConnection: engine,
         output: { write: (t) => (text += t), isTTY: false },
       },

@@ -146,7 +146,7 @@ describe("the worker's periodic jobs", () => {
   const options = (overrides: Partial<WorkerOptions>): WorkerOptions => ({
     boss,
     db: testDb.db,
-    provider: {} as BankProvider,
+    providerFor: async () => ({}) as BankProvider,
     syncConnection: () => Promise.reject(new Error("not used")),
     syncIntervalHours: 6,
     log: () => {},

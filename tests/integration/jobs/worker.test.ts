@@ -55,7 +55,7 @@ async function newWorker(): Promise<RunningWorker> {
   const worker = await startWorker({
     boss,
     db: testDb.db,
-    provider,
+    providerFor: async () => provider,
     syncConnection: scriptedSync,
     syncIntervalHours: 6,
     log: (line) => log.push(line),
@@ -204,7 +204,7 @@ describe("the worker's schedules", () => {
     const worker = await startWorker({
       boss,
       db: testDb.db,
-      provider,
+      providerFor: async () => provider,
       syncConnection: scriptedSync,
       syncIntervalHours: 6,
       log: (line) => lines.push(line),

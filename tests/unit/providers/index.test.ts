@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getBankProvider, resolveProviderEndpoint } from "@/server/providers";
+import { getGoCardlessProvider, resolveProviderEndpoint } from "@/server/providers";
 import { GoCardlessProvider } from "@/server/providers/gocardless/provider";
 import { GOCARDLESS_BASE_URL } from "@/server/providers/gocardless/api/client";
 import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbox/credentials";
@@ -36,10 +36,10 @@ describe("provider selection", () => {
   });
 
   it("shares one provider (and token cache) per endpoint", () => {
-    const first = getBankProvider(sandboxConfig);
+    const first = getGoCardlessProvider(sandboxConfig);
     expect(first).toBeInstanceOf(GoCardlessProvider);
-    expect(getBankProvider({ ...sandboxConfig })).toBe(first);
-    const other = getBankProvider({ ...sandboxConfig, appUrl: "http://localhost:4000" });
+    expect(getGoCardlessProvider({ ...sandboxConfig })).toBe(first);
+    const other = getGoCardlessProvider({ ...sandboxConfig, appUrl: "http://localhost:4000" });
     expect(other).not.toBe(first);
     expect((other as GoCardlessProvider).client.apiBaseUrl).toBe(
       "http://localhost:4000/sandbox-bank/api/v2",

@@ -100,7 +100,15 @@ describe("the app's sandbox bank", () => {
     process.env.GOCARDLESS_SECRET_ID = "real-id";
     process.env.GOCARDLESS_SECRET_KEY = "real-key";
     resetConfigForTests();
-    expect(getAppSandboxBank()).toBeUndefined();
+    // The Enable Banking side (no application configured) still runs on it.
+    expect(getAppSandboxBank()).toBeDefined();
+    expect(
+      (
+        await handleAppSandboxRequest(
+          new Request("http://finboard.test:3000/sandbox-bank/enablebanking/aspsps"),
+        )
+      ).status,
+    ).toBe(401);
     const response = await handleAppSandboxRequest(new Request(`${base}/institutions/`));
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
@@ -108,6 +116,30 @@ describe("the app's sandbox bank", () => {
       detail: "Not found.",
       status_code: 404,
     });
+  });
+
+  it("is not made at all when both providers have real credentials", async () => {
+    process.env.GOCARDLESS_SECRET_ID = "real-id";
+    process.env.GOCARDLESS_SECRET_KEY = "real-key";
+    process.env.ENABLEBANKING_APP_ID = "real-app";
+    process.env.ENABLEBANKING_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----";
+    resetConfigForTests();
+    expect(getAppSandboxBank()).toBeUndefined();
+    const eb = "http://finboard.test:3000/sandbox-bank/enablebanking/aspsps";
+    expect((await handleAppSandboxRequest(new Request(eb))).status).toBe(404);
+    delete process.env.ENABLEBANKING_APP_ID;
+    delete process.env.ENABLEBANKING_PRIVATE_KEY;
+  });
+
+  it("serves only the GoCardless side when Enable Banking is configured", async () => {
+    process.env.ENABLEBANKING_APP_ID = "real-app";
+    process.env.ENABLEBANKING_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----";
+    resetConfigForTests();
+    const eb = "http://finboard.test:3000/sandbox-bank/enablebanking/aspsps";
+    expect((await handleAppSandboxRequest(new Request(eb))).status).toBe(404);
+    expect((await handleAppSandboxRequest(new Request(`${base}/institutions/`))).status).toBe(401);
+    delete process.env.ENABLEBANKING_APP_ID;
+    delete process.env.ENABLEBANKING_PRIVATE_KEY;
   });
 
   it("serves the admin endpoint only with NODE_ENV=test or SANDBOX_ADMIN=1", async () => {

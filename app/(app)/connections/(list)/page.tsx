@@ -15,7 +15,10 @@ export default async function ConnectionsPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { sandboxActive, appUrl } = getConfig();
+  const config = getConfig();
+  const { appUrl } = config;
+  // Sandbox Finance ("XX") is offered while either provider runs on the sandbox bank.
+  const sandboxActive = config.sandboxActive || config.enableBankingSandboxActive;
   const [connections, cookieStore, requestHeaders, params] = await Promise.all([
     (await api()).connections.list(),
     cookies(),

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { api } from "../../../_trpc/server";
 import { ConnectionActions, STATUS_LABEL, consentText } from "../_components/connection-card";
 import { ConnectionProgress } from "../_components/connection-progress";
+import { ProviderBadge } from "../_components/provider-badge";
 import styles from "../connections.module.css";
 
 export const metadata: Metadata = { title: "Connection" };
@@ -43,7 +44,7 @@ export default async function ConnectionPage({
           <span className={styles.status} data-status={connection.status}>
             {STATUS_LABEL[connection.status]}
           </span>{" "}
-          {consent}
+          <ProviderBadge provider={connection.provider} /> {consent}
         </p>
       </div>
       {notice ? (

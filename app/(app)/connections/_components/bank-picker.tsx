@@ -3,9 +3,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import type { CountryChoice, InstitutionListItem } from "@/server/domain/institutions";
+import { PROVIDER_LABEL } from "@/server/providers/labels";
 import { useTRPC } from "../../../_trpc/react";
 import { startLinkAction } from "../actions";
 import { ActionForm, SubmitButton } from "./action-form";
+import { ProviderBadge } from "./provider-badge";
 import styles from "../connections.module.css";
 
 const PAGE_SIZE = 20;
@@ -39,7 +41,7 @@ function useDebounced(value: string, ms: number): string {
   return settled;
 }
 
-/** Choose a country, find the bank by name, press Link. */
+/** Choose a country, find the bank by name (every provider's, each with its badge), press Link. */
 export function BankPicker({
   countries,
   initialCountry,
@@ -120,16 +122,26 @@ export function BankPicker({
           ) : (
             <ul className={styles.bankList} aria-label="Banks">
               {banks.data.items.map((bank) => (
-                <li key={bank.id} className={styles.bank}>
+                <li
+                  key={`${bank.provider}:${bank.id}`}
+                  className={styles.bank}
+                  data-provider={bank.provider}
+                >
                   <BankLogo bank={bank} appOrigin={appOrigin} />
                   <div className={styles.bankName}>
-                    <strong>{bank.name}</strong>
+                    <strong>
+                      {bank.name} <ProviderBadge provider={bank.provider} />
+                    </strong>
                     <span className="meta">
                       {bank.transactionTotalDays} days of history · consent up to{" "}
                       {bank.maxAccessValidForDays} days
                     </span>
                   </div>
-                  <ActionForm action={startLinkAction} aria-label={`Link ${bank.name}`}>
+                  <ActionForm
+                    action={startLinkAction}
+                    aria-label={`Link ${bank.name} through ${PROVIDER_LABEL[bank.provider]}`}
+                  >
+                    <input type="hidden" name="provider" value={bank.provider} />
                     <input type="hidden" name="institutionId" value={bank.id} />
                     <input type="hidden" name="country" value={country} />
                     <SubmitButton pendingText="Opening your bank…">Link</SubmitButton>

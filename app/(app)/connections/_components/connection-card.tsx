@@ -3,6 +3,7 @@ import type { ConnectionSummary } from "@/server/domain/connections";
 import { refreshConnectionAction, relinkAction, removeConnectionAction } from "../actions";
 import styles from "../connections.module.css";
 import { ActionForm, SubmitButton } from "./action-form";
+import { ProviderBadge } from "./provider-badge";
 
 /** Words for a connection status. */
 export const STATUS_LABEL: Record<ConnectionSummary["status"], string> = {
@@ -82,14 +83,15 @@ export function ConnectionActions({ connection }: { connection: ConnectionSummar
   );
 }
 
-/** One connection: bank, status, consent countdown, accounts and actions. */
+/** One connection: bank, provider, status, consent countdown, accounts and actions. */
 export function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
   const consent = consentText(connection);
   return (
     <li className={styles.card} aria-label={connection.institution.name}>
       <div className={styles.cardHead}>
         <h3>
-          <Link href={`/connections/${connection.id}`}>{connection.institution.name}</Link>
+          <Link href={`/connections/${connection.id}`}>{connection.institution.name}</Link>{" "}
+          <ProviderBadge provider={connection.provider} />
         </h3>
         <span className={styles.status} data-status={connection.status}>
           {STATUS_LABEL[connection.status]}

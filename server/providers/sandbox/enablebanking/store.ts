@@ -102,6 +102,9 @@ const stateFileSchema = z.object({
 
 const STATE_FILE_MODE = 0o600;
 
+/** Name of the app's state file in FINBOARD_DATA_DIR (the app's sandbox and the worker share it). */
+export const ENABLEBANKING_SANDBOX_STATE_FILE = "sandbox-enablebanking.json";
+
 /**
  * A store persisted at `path` (mode 0600, written atomically on every save). A missing file is
  * created at once with a new key pair; an unreadable one is an error naming the file.
