@@ -218,27 +218,33 @@ function statusGuess(raw: unknown): TransactionStatus {
 
 /**
  * Drops rows repeated across pages: a row with an `entry_reference` whose exact JSON already
- * came on an earlier page is the same row sent twice by the paging, not a second transaction.
- * Identical rows within one page (legitimate twins) are kept.
+ * came on an earlier page is the same row sent twice by the paging, not a second transaction; so
+ * is a row without one that opens a page exactly as the previous page ended (the paging's overlap:
+ * with no id, only its place tells it from a twin). Identical rows within one page (legitimate
+ * twins) are kept.
  */
 export function dropPageRepeats(pages: readonly (readonly unknown[])[]): unknown[] {
   const earlier = new Set<string>();
   const out: unknown[] = [];
+  let previousLast: string | undefined;
   for (const page of pages) {
     const thisPage: string[] = [];
-    for (const row of page) {
+    page.forEach((row, index) => {
       const reference =
         typeof row === "object" && row !== null
           ? (row as Record<string, unknown>).entry_reference
           : undefined;
+      const text = JSON.stringify(row);
       if (typeof reference === "string" && reference.trim() !== "") {
-        const text = JSON.stringify(row);
-        if (earlier.has(text)) continue;
+        if (earlier.has(text)) return;
         thisPage.push(text);
+      } else if (index === 0 && text === previousLast) {
+        return;
       }
       out.push(row);
-    }
+    });
     for (const text of thisPage) earlier.add(text);
+    previousLast = page.length > 0 ? JSON.stringify(page[page.length - 1]) : undefined;
   }
   return out;
 }

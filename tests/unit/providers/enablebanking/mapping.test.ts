@@ -91,6 +91,9 @@ describe("sessions and accounts", () => {
       status: "READY",
       providerStatus: "READY",
       iban: "FI8821291587733472",
+      // The spec's example hash: what survives a re-authorisation.
+      identityKey:
+        "WwpbCiJhY2NvdW50IiwKImFjY291bnRfaWQiLAoiaWJhbiIKXQpd.E8GzhnnsFC7K+4e3YMYYKpyM83Zx6toXrjgcvPP/Lqc=",
       ownerName: "Jane Doe",
       providerInstitutionId: "FI:Nordea",
       name: "Everyday account",
@@ -276,5 +279,16 @@ describe("transactions", () => {
         [row, bare, "odd"],
       ]),
     ).toEqual([row, row, bare, bare, "odd"]);
+  });
+
+  it("drops a row without a reference that opens a page as the previous page ended", () => {
+    const bare = { transaction_amount: { amount: "1", currency: "EUR" } };
+    const other = { transaction_amount: { amount: "2", currency: "EUR" } };
+    // The paging's overlap: dropped.
+    expect(dropPageRepeats([[other, bare], [bare, other], []])).toEqual([other, bare, other]);
+    // Not at the boundary: a twin, kept.
+    expect(dropPageRepeats([[bare, other], [bare]])).toEqual([bare, other, bare]);
+    // An empty page in between does not make the next page's first row a repeat.
+    expect(dropPageRepeats([[bare], [], [bare]])).toEqual([bare, bare]);
   });
 });
