@@ -29,7 +29,7 @@ export type ProviderConfig = Pick<
 /** The parts of {@link Config} the registry of every provider depends on. */
 export type ProvidersConfig = ProviderConfig &
   EnableBankingConfig &
-  Partial<Pick<Config, "FINBOARD_DATA_DIR">>;
+  Pick<Config, "FINBOARD_DATA_DIR">;
 
 /** Where and with which secrets the GoCardless client talks. */
 export interface ProviderEndpoint {
@@ -111,7 +111,7 @@ const sandboxApplications = new Map<string, SandboxApplication>();
  * process signs with the same key the app's sandbox checks.
  */
 function sandboxEnableBankingApplication(config: ProvidersConfig): SandboxApplication {
-  const path = join(config.FINBOARD_DATA_DIR ?? "./data", ENABLEBANKING_SANDBOX_STATE_FILE);
+  const path = join(config.FINBOARD_DATA_DIR, ENABLEBANKING_SANDBOX_STATE_FILE);
   let application = sandboxApplications.get(path);
   if (!application) {
     const { applicationId, privateKeyPem } = fileEbStore(path).state;

@@ -13,7 +13,8 @@ async function linkSandboxFinance(page: Page): Promise<string> {
   const bank = page
     .getByRole("list", { name: "Banks" })
     .getByRole("listitem")
-    .filter({ hasText: "Sandbox Finance" });
+    .filter({ hasText: "Sandbox Finance" })
+    .filter({ hasText: "GoCardless" });
   await bank.getByRole("button", { name: "Link" }).click();
   await expect(page).toHaveURL(/\/sandbox-bank\/consent\//);
   await page.getByRole("button", { name: "Approve" }).click();
