@@ -356,4 +356,59 @@ describe("one core account per bank account", () => {
     expect(ebAgain.counters.accountsTotal).toBe(0);
     expect(await transactionKeys()).toEqual(keys);
   });
+
+  it("through the domain: an Enable Banking link, then its renewal onto the same accounts", async () => {
+    const owner = await db.user.create({
+      data: { email: "owner@example.test", passwordHash: "x" },
+    });
+    const provider = ebProviderFor(harness);
+    const link = async (renewsConnectionId?: string) => {
+      const started = await startLink(
+        db,
+        provider,
+        {
+          institutionId: EB_SANDBOX_FINANCE,
+          ownerId: owner.id,
+          appUrl: TEST_APP_ORIGIN,
+          renewsConnectionId,
+        },
+        { now: harness.clock.now },
+      );
+      await (await fetch(started.redirectUrl)).text();
+      const answer = await fetch(started.redirectUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "action=approve",
+        redirect: "manual",
+      });
+      const query = new URL(answer.headers.get("location") as string).searchParams;
+      return completeLink(
+        db,
+        provider,
+        { reference: query.get("state"), code: query.get("code"), ownerId: owner.id },
+        { now: harness.clock.now },
+      );
+    };
+    const linked = await link();
+    expect(linked.kind).toBe("linked");
+    const connectionId = (linked as { connectionId: string }).connectionId;
+    expect((await syncEb(connectionId)).status).toBe(SyncRunStatus.SUCCEEDED);
+    const before = await accountsByIban();
+    const keys = await transactionKeys();
+    expect((await db.accountAlias.findMany()).every((a) => a.identityKey)).toBe(true);
+
+    harness.clock.advance(HOUR_MS);
+    const renewed = await link(connectionId);
+    expect(renewed).toMatchObject({ kind: "linked", connectionId, renewed: true });
+    const after = await accountsByIban();
+    expect(after.map((a) => a.id)).toEqual(before.map((a) => a.id));
+    expect(after.map((a) => a.providerAccountId)).not.toEqual(
+      before.map((a) => a.providerAccountId),
+    );
+    const outcome = await syncEb(connectionId);
+    expect(outcome.status, outcome.errorMessage ?? "").toBe(SyncRunStatus.SUCCEEDED);
+    expect(outcome.counters.rowsInserted).toBe(0);
+    expect(await transactionKeys()).toEqual(keys);
+    expect(await db.accountAlias.count()).toBe(4);
+  });
 });
