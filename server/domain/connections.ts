@@ -11,6 +11,7 @@ import type { Db } from "@/server/db/client";
 import { findSharedAccount, recordAlias } from "@/server/domain/account-identity";
 import { maskIban } from "@/server/domain/accounts";
 import { ensureInstitution } from "@/server/domain/institutions";
+import { afterSuccessfulCall, quotaPolicyFor } from "@/server/sync/quota";
 import { rawStoreFor, type RawStore } from "@/server/sync/raw-store";
 import {
   ConsentExpiredError,
@@ -425,6 +426,15 @@ async function resolvePendingLink(
       const result = await provider.getAccount(summary.providerAccountId);
       details.set(summary.providerAccountId, { account: result.data, raw: result.raw });
       rateLimits.push(...result.rateLimits);
+      // A provider that reports no figures has the call counted against the day's allowance.
+      const counted = afterSuccessfulCall(
+        quotaPolicyFor(provider.provider),
+        [],
+        summary.providerAccountId,
+        "details",
+        now,
+      );
+      if (counted) rateLimits.push(counted);
     } catch (error) {
       deps.warn?.(
         `account ${summary.providerAccountId}: details not read (${describeError(error)})`,

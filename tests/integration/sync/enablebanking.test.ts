@@ -392,6 +392,10 @@ describe("one core account per bank account", () => {
     const linked = await link();
     expect(linked.kind).toBe("linked");
     const connectionId = (linked as { connectionId: string }).connectionId;
+    // The link read each account's details: one call of the day's allowance each.
+    expect(
+      (await db.ebRateLimit.findMany({ where: { scope: "details" } })).map((r) => r.remaining),
+    ).toEqual([3, 3]);
     expect((await syncEb(connectionId)).status).toBe(SyncRunStatus.SUCCEEDED);
     const before = await accountsByIban();
     const keys = await transactionKeys();
