@@ -561,7 +561,7 @@ async function attachAccounts(
     };
     const alias = await db.accountAlias.findUnique({
       where: key,
-      select: { account: { select: accountSelect } },
+      select: { identityKey: true, account: { select: accountSelect } },
     });
     let row: AccountRow | null =
       alias?.account ?? (await db.account.findUnique({ where: key, select: accountSelect }));
@@ -579,7 +579,9 @@ async function attachAccounts(
       if (
         row.connectionId !== connectionId ||
         row.providerAccountId !== summary.providerAccountId ||
-        !alias
+        !alias ||
+        // An alias recorded before its provider's identity key was known gets it now.
+        (summary.identityKey !== undefined && alias.identityKey !== summary.identityKey)
       ) {
         const held = row;
         await db.$transaction(async (tx) => {
