@@ -2,6 +2,7 @@ import {
   Bool,
   DateDay,
   Decimal,
+  Dictionary,
   Field,
   Int32,
   makeData,
@@ -11,8 +12,10 @@ import {
   Struct,
   TimestampMicrosecond,
   Utf8,
+  vectorFromArray,
   type Data,
   type DataType,
+  type Vector,
 } from "apache-arrow";
 import type { SourceColumn, SourceColumnType, SourceDeclaration } from "./sources";
 
@@ -57,13 +60,6 @@ function arrowType(type: SourceColumnType): DataType {
     case "INTEGER":
       return new Int32();
   }
-}
-
-/** The Arrow schema of a source: one nullable field per declared column, in order. */
-export function sourceSchema(source: SourceDeclaration): Schema {
-  return new Schema(
-    source.columns.map((column) => new Field(column.name, arrowType(column.type), true)),
-  );
 }
 
 /** The number written by `count` ASCII digits at `start`, or -1 if one is not a digit. */
@@ -179,136 +175,596 @@ function textOf(value: SourceValue): string {
 }
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** The text of `bytes[start, end)`, decoded as UTF-8. */
+function decode(bytes: Uint8Array, start: number, end: number): string {
+  return utf8Decoder.decode(bytes.subarray(start, end));
+}
 
 /**
- * The UTF-8 bytes and offsets of a text column ("" where null). One encode of the joined text
- * when it is all ASCII (one byte per character, the common case and much faster), else one per
- * value.
+ * Collects one column's values for one record batch. Values arrive either as the UTF-8 bytes of
+ * their text form (PostgreSQL's COPY output, see server/analytics/copy-text.ts) or as JS values
+ * (a CSV fixture's or a query's rows). A value that does not fit throws a plain `Error`; the
+ * caller names the column and row. {@link ColumnBuilder.finish} hands over the batch's data and
+ * starts the next batch empty.
  */
-function utf8Buffers(texts: readonly string[]): { valueOffsets: Int32Array; data: Uint8Array } {
-  const valueOffsets = new Int32Array(texts.length + 1);
-  const joined = texts.join("");
-  const data = utf8.encode(joined);
-  if (data.length === joined.length) {
-    let offset = 0;
-    for (let index = 0; index < texts.length; index++) {
-      offset += texts[index]!.length;
-      valueOffsets[index + 1] = offset;
+export abstract class ColumnBuilder {
+  /** Values (nulls included) in the current batch. */
+  length = 0;
+  private nullCount = 0;
+  private validity = new Uint8Array(64);
+
+  /** Appends a present value given as the UTF-8 bytes `bytes[start, end)`. */
+  appendBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.setValue(bytes, start, end);
+    this.markPresent();
+  }
+
+  /** Appends a present value given as a JS value. */
+  appendValue(value: string | number | boolean): void {
+    this.setJsValue(value);
+    this.markPresent();
+  }
+
+  /** Appends a null. */
+  appendNull(): void {
+    this.reserve(this.length + 1);
+    this.setNull();
+    this.nullCount++;
+    this.length++;
+  }
+
+  /** The Arrow data of this batch's values; the builder is empty afterwards. */
+  finish(): Data {
+    const length = this.length;
+    const nullBitmap = this.validity.slice(0, (length + 7) >> 3);
+    const data = this.build(length, nullBitmap, this.nullCount);
+    this.length = 0;
+    this.nullCount = 0;
+    this.validity = new Uint8Array(64);
+    this.reset();
+    return data;
+  }
+
+  private markPresent(): void {
+    const index = this.length;
+    if (index >> 3 >= this.validity.length) this.validity = grow(this.validity, (index >> 3) + 1);
+    this.validity[index >> 3]! |= 1 << (index & 7);
+    this.length = index + 1;
+  }
+
+  /** Makes room for `count` values (fixed-width builders grow their value buffer). */
+  protected reserve(count: number): void {
+    if ((count + 7) >> 3 > this.validity.length) {
+      this.validity = grow(this.validity, (count + 7) >> 3);
     }
-    return { valueOffsets, data };
   }
-  const chunks = texts.map((text) => utf8.encode(text));
-  let size = 0;
-  for (let index = 0; index < chunks.length; index++) {
-    size += chunks[index]!.length;
-    valueOffsets[index + 1] = size;
-  }
-  const bytes = new Uint8Array(size);
-  chunks.forEach((chunk, index) => bytes.set(chunk, valueOffsets[index]));
-  return { valueOffsets, data: bytes };
+
+  protected abstract setValue(bytes: Uint8Array, start: number, end: number): void;
+  protected abstract setJsValue(value: string | number | boolean): void;
+  /** Writes whatever a null leaves in the value buffer (zeros, an empty string). */
+  protected abstract setNull(): void;
+  protected abstract build(length: number, nullBitmap: Uint8Array, nullCount: number): Data;
+  protected abstract reset(): void;
 }
 
-/** A column being filled: its validity bitmap and null count. */
-interface Validity {
-  nullBitmap: Uint8Array;
-  nullCount: number;
+/** A copy of `array` with room for at least `size` elements (doubling). */
+function grow<T extends Uint8Array | Int32Array | Uint32Array | BigInt64Array>(
+  array: T,
+  size: number,
+): T {
+  if (size <= array.length) return array;
+  let capacity = Math.max(array.length * 2, 16);
+  while (capacity < size) capacity *= 2;
+  const bigger = new (array.constructor as new (length: number) => T)(capacity);
+  bigger.set(array as never);
+  return bigger;
+}
+
+/** UTF-8 text: the bytes are copied as they are. */
+class Utf8Builder extends ColumnBuilder {
+  private offsets = new Int32Array(65);
+  private data = new Uint8Array(1024);
+  private size = 0;
+
+  protected setValue(bytes: Uint8Array, start: number, end: number): void {
+    const size = this.size + (end - start);
+    if (size > this.data.length) this.data = grow(this.data, size);
+    if (end - start < 24) {
+      for (let from = start, to = this.size; from < end; from++, to++) this.data[to] = bytes[from]!;
+    } else {
+      this.data.set(bytes.subarray(start, end), this.size);
+    }
+    this.size = size;
+    this.pushOffset();
+  }
+
+  protected setJsValue(value: string | number | boolean): void {
+    const encoded = utf8.encode(textOf(value));
+    this.setValue(encoded, 0, encoded.length);
+  }
+
+  protected setNull(): void {
+    this.pushOffset();
+  }
+
+  private pushOffset(): void {
+    const index = this.length + 1;
+    if (index >= this.offsets.length) this.offsets = grow(this.offsets, index + 1);
+    this.offsets[index] = this.size;
+  }
+
+  protected build(length: number, nullBitmap: Uint8Array, nullCount: number): Data {
+    return makeData({
+      type: new Utf8(),
+      length,
+      nullBitmap,
+      nullCount,
+      valueOffsets: this.offsets.slice(0, length + 1),
+      data: this.data.slice(0, this.size),
+    });
+  }
+
+  protected reset(): void {
+    this.offsets = new Int32Array(65);
+    this.data = new Uint8Array(1024);
+    this.size = 0;
+  }
+}
+
+/** A 32-bit FNV-1a hash of `bytes[start, end)`. */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = start; index < end; index++) {
+    hash = Math.imul(hash ^ bytes[index]!, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** True when `bytes[start, end)` equals `value`. */
+function sameBytes(value: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (value.length !== end - start) return false;
+  for (let index = 0; index < value.length; index++) {
+    if (value[index] !== bytes[start + index]) return false;
+  }
+  return true;
 }
 
 /**
- * Reads one column of the rows in a single pass: `set(index, value)` is called for each present
- * value (nulls and missing keys are counted in the bitmap instead). A value `set` rejects throws a
- * {@link SourceEncodingError} naming the column and the row.
+ * Text from a known, small set of values (account ids, a status), sent once as the Arrow
+ * dictionary and then as 32-bit indexes: DuckDB loads it as plain VARCHAR. Every batch shares
+ * the same dictionary, so an IPC stream carries it once. A value outside the set is an error.
  */
-function fillColumn(
-  source: SourceDeclaration,
-  column: SourceColumn,
-  rows: readonly SourceRow[],
-  firstRow: number,
-  set: (index: number, value: string | number | boolean) => void,
-): Validity {
-  const nullBitmap = new Uint8Array((rows.length + 7) >> 3);
-  let nullCount = 0;
-  const name = column.name;
-  let index = 0;
-  try {
-    for (; index < rows.length; index++) {
-      const value = rows[index]![name];
-      if (value === null || value === undefined) {
-        nullCount++;
-      } else {
-        set(index, value);
-        nullBitmap[index >> 3]! |= 1 << (index & 7);
+class DictionaryBuilder extends ColumnBuilder {
+  private indexes = new Int32Array(64);
+  /** The values' UTF-8 bytes by hash, with their index. */
+  private readonly byHash = new Map<number, Array<{ bytes: Uint8Array; index: number }>>();
+  private readonly byText = new Map<string, number>();
+  readonly dictionary: Vector<Utf8>;
+
+  constructor(
+    private readonly type: Dictionary<Utf8, Int32>,
+    values: readonly string[],
+  ) {
+    super();
+    this.dictionary = vectorFromArray([...values], new Utf8());
+    values.forEach((value, index) => {
+      const bytes = utf8.encode(value);
+      const hash = hashBytes(bytes, 0, bytes.length);
+      const bucket = this.byHash.get(hash) ?? [];
+      bucket.push({ bytes, index });
+      this.byHash.set(hash, bucket);
+      this.byText.set(value, index);
+    });
+  }
+
+  protected override reserve(count: number): void {
+    super.reserve(count);
+    if (count > this.indexes.length) this.indexes = grow(this.indexes, count);
+  }
+
+  protected setValue(bytes: Uint8Array, start: number, end: number): void {
+    const bucket = this.byHash.get(hashBytes(bytes, start, end));
+    if (bucket) {
+      for (const entry of bucket) {
+        if (sameBytes(entry.bytes, bytes, start, end)) return this.setIndex(entry.index);
       }
     }
-  } catch (error) {
-    throw new SourceEncodingError(source.name, name, firstRow + index, (error as Error).message);
+    throw new Error(`"${decode(bytes, start, end)}" is not one of the known values`);
   }
-  return { nullBitmap, nullCount };
+
+  protected setJsValue(value: string | number | boolean): void {
+    const index = this.byText.get(textOf(value));
+    if (index === undefined) throw new Error(`"${String(value)}" is not one of the known values`);
+    this.setIndex(index);
+  }
+
+  private setIndex(index: number): void {
+    this.reserve(this.length + 1);
+    this.indexes[this.length] = index;
+  }
+
+  protected setNull(): void {
+    this.indexes[this.length] = 0;
+  }
+
+  protected build(length: number, nullBitmap: Uint8Array, nullCount: number): Data {
+    return makeData({
+      type: this.type,
+      length,
+      nullBitmap,
+      nullCount,
+      data: this.indexes.slice(0, length),
+      dictionary: this.dictionary,
+    });
+  }
+
+  protected reset(): void {
+    this.indexes = new Int32Array(64);
+  }
 }
 
-/** Builds one column's Arrow data straight from the rows. */
-function columnData(
-  source: SourceDeclaration,
+/** Fixed-width values in one typed array (dates, integers, timestamps, booleans' bytes). */
+abstract class FixedBuilder<T extends Int32Array | BigInt64Array> extends ColumnBuilder {
+  protected values: T;
+
+  constructor(private readonly make: (length: number) => T) {
+    super();
+    this.values = make(64);
+  }
+
+  protected override reserve(count: number): void {
+    super.reserve(count);
+    if (count > this.values.length) this.values = grow(this.values, count);
+  }
+
+  protected setNull(): void {}
+
+  protected reset(): void {
+    this.values = this.make(64);
+  }
+}
+
+/** The days since 1970-01-01 of `YYYY-MM-DD` at `bytes[start]`, or NaN if it is not that shape. */
+function dateDaysAt(bytes: Uint8Array, start: number, end: number): number {
+  if (end - start !== 10 || bytes[start + 4] !== 45 || bytes[start + 7] !== 45) return NaN;
+  let year = 0;
+  for (let index = start; index < start + 4; index++) {
+    const digit = bytes[index]! - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    year = year * 10 + digit;
+  }
+  const month = (bytes[start + 5]! - 48) * 10 + (bytes[start + 6]! - 48);
+  const day = (bytes[start + 8]! - 48) * 10 + (bytes[start + 9]! - 48);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
+  if (day > daysInMonth(year, month)) return NaN;
+  return daysFromCivil(year, month, day);
+}
+
+/** DATE as Date32 (days since 1970-01-01). */
+class DateBuilder extends FixedBuilder<Int32Array> {
+  constructor() {
+    super((length) => new Int32Array(length));
+  }
+
+  protected setValue(bytes: Uint8Array, start: number, end: number): void {
+    const days = dateDaysAt(bytes, start, end);
+    // Anything unusual goes through the text parser for its exact message.
+    this.setDays(Number.isNaN(days) ? parseDateDays(decode(bytes, start, end)) : days);
+  }
+
+  protected setJsValue(value: string | number | boolean): void {
+    this.setDays(parseDateDays(textOf(value)));
+  }
+
+  private setDays(days: number): void {
+    this.reserve(this.length + 1);
+    this.values[this.length] = days;
+  }
+
+  protected build(length: number, nullBitmap: Uint8Array, nullCount: number): Data {
+    const data = this.values.slice(0, length);
+    return makeData({ type: new DateDay(), length, nullBitmap, nullCount, data });
+  }
+}
+
+/** TIMESTAMP as Timestamp(µs), UTC. */
+class TimestampBuilder extends FixedBuilder<BigInt64Array> {
+  constructor() {
+    super((length) => new BigInt64Array(length));
+  }
+
+  protected setValue(bytes: Uint8Array, start: number, end: number): void {
+    this.setJsValue(decode(bytes, start, end));
+  }
+
+  protected setJsValue(value: string | number | boolean): void {
+    const micros = parseTimestampMicros(textOf(value));
+    this.reserve(this.length + 1);
+    this.values[this.length] = micros;
+  }
+
+  protected build(length: number, nullBitmap: Uint8Array, nullCount: number): Data {
+    const data = this.values.slice(0, length);
+    return makeData({ type: new TimestampMicrosecond(), length, nullBitmap, nullCount, data });
+  }
+}
+
+/** INTEGER as Int32. */
+class IntegerBuilder extends FixedBuilder<Int32Array> {
+  constructor() {
+    super((length) => new Int32Array(length));
+  }
+
+  protected setValue(bytes: Uint8Array, start: number, end: number): void {
+    this.setJsValue(decode(bytes, start, end));
+  }
+
+  protected setJsValue(value: string | number | boolean): void {
+    const number = parseInteger(value as string | number);
+    this.reserve(this.length + 1);
+    this.values[this.length] = number;
+  }
+
+  protected build(length: number, nullBitmap: Uint8Array, nullCount: number): Data {
+    const data = this.values.slice(0, length);
+    return makeData({ type: new Int32(), length, nullBitmap, nullCount, data });
+  }
+}
+
+/** BOOLEAN as a bit-packed Bool. */
+class BooleanBuilder extends ColumnBuilder {
+  private bits = new Uint8Array(8);
+
+  protected setValue(bytes: Uint8Array, start: number, end: number): void {
+    // PostgreSQL writes `t` or `f`.
+    if (end - start === 1 && (bytes[start] === 116 || bytes[start] === 102)) {
+      this.setBit(bytes[start] === 116);
+    } else {
+      this.setBit(parseBoolean(decode(bytes, start, end)));
+    }
+  }
+
+  protected setJsValue(value: string | number | boolean): void {
+    this.setBit(parseBoolean(value as string | boolean));
+  }
+
+  protected override reserve(count: number): void {
+    super.reserve(count);
+    if ((count + 7) >> 3 > this.bits.length) this.bits = grow(this.bits, (count + 7) >> 3);
+  }
+
+  private setBit(on: boolean): void {
+    const index = this.length;
+    this.reserve(index + 1);
+    if (on) this.bits[index >> 3]! |= 1 << (index & 7);
+  }
+
+  protected setNull(): void {}
+
+  protected build(length: number, nullBitmap: Uint8Array, nullCount: number): Data {
+    const data = this.bits.slice(0, (length + 7) >> 3);
+    return makeData({ type: new Bool(), length, nullBitmap, nullCount, data });
+  }
+
+  protected reset(): void {
+    this.bits = new Uint8Array(8);
+  }
+}
+
+/**
+ * A decimal's digits at `bytes[start, end)` times 10^4 as a number, or NaN when the text is not
+ * a plain decimal with at most 15 digits at scale 4 (the caller then takes the exact, slower
+ * path, which also words any error).
+ */
+function scaledDecimalAt(bytes: Uint8Array, start: number, end: number): number {
+  let index = start;
+  const negative = bytes[index] === 45;
+  if (negative || bytes[index] === 43) index++;
+  let value = 0;
+  let digits = 0;
+  let scale = -1;
+  for (; index < end; index++) {
+    const byte = bytes[index]!;
+    if (byte === 46 && scale < 0) {
+      scale = 0;
+      continue;
+    }
+    const digit = byte - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    if (scale >= 0) {
+      if (scale === DECIMAL_SCALE) {
+        if (digit !== 0) return NaN;
+        continue;
+      }
+      scale++;
+    }
+    value = value * 10 + digit;
+    if (++digits > 15) return NaN;
+  }
+  if (digits === 0 || scale === 0) return NaN;
+  for (let pad = Math.max(scale, 0); pad < DECIMAL_SCALE; pad++) value *= 10;
+  if (value > 999_999_999_999_999) return NaN;
+  return negative ? -value : value;
+}
+
+/** DECIMAL(19,4) as Decimal128: four little-endian 32-bit words per value (two's complement). */
+class DecimalBuilder extends ColumnBuilder {
+  private words = new Uint32Array(256);
+
+  protected setValue(bytes: Uint8Array, start: number, end: number): void {
+    const scaled = scaledDecimalAt(bytes, start, end);
+    this.setScaled(Number.isNaN(scaled) ? scaleDecimal(decode(bytes, start, end)) : scaled);
+  }
+
+  protected setJsValue(value: string | number | boolean): void {
+    this.setScaled(scaleDecimal(textOf(value)));
+  }
+
+  protected override reserve(count: number): void {
+    super.reserve(count);
+    if (count * 4 > this.words.length) this.words = grow(this.words, count * 4);
+  }
+
+  private setScaled(scaled: number | bigint): void {
+    this.reserve(this.length + 1);
+    const at = 4 * this.length;
+    const data = this.words;
+    if (typeof scaled === "number") {
+      data[at] = (scaled % 2 ** 32) >>> 0; // a negative remainder wraps to its two's complement
+      data[at + 1] = Math.floor(scaled / 2 ** 32) >>> 0;
+      const sign = scaled < 0 ? 0xffffffff : 0;
+      data[at + 2] = sign;
+      data[at + 3] = sign;
+    } else {
+      const words = BigInt.asUintN(128, scaled);
+      for (let word = 0; word < 4; word++) {
+        data[at + word] = Number((words >> BigInt(32 * word)) & 0xffffffffn);
+      }
+    }
+  }
+
+  protected setNull(): void {
+    this.words.fill(0, 4 * this.length, 4 * this.length + 4);
+  }
+
+  protected build(length: number, nullBitmap: Uint8Array, nullCount: number): Data {
+    const data = this.words.slice(0, 4 * length);
+    const type = new Decimal(DECIMAL_SCALE, 19, 128);
+    return makeData({ type, length, nullBitmap, nullCount, data });
+  }
+
+  protected reset(): void {
+    this.words = new Uint32Array(256);
+  }
+}
+
+/** The Arrow type of a column: its declared type, or a dictionary of text. */
+function fieldType(column: SourceColumn, id: number): DataType {
+  if (column.dictionary) {
+    if (column.type !== "VARCHAR") {
+      throw new Error(`${column.name}: only VARCHAR columns can be dictionary-encoded`);
+    }
+    return new Dictionary(new Utf8(), new Int32(), id, false);
+  }
+  return arrowType(column.type);
+}
+
+/** The Arrow schema of a source: one nullable field per declared column, in order. */
+export function sourceSchema(source: SourceDeclaration): Schema {
+  return new Schema(
+    source.columns.map((column, index) => new Field(column.name, fieldType(column, index), true)),
+  );
+}
+
+function columnBuilder(
   column: SourceColumn,
-  rows: readonly SourceRow[],
-  firstRow: number,
-): Data {
-  const length = rows.length;
-  const fill = (set: (index: number, value: string | number | boolean) => void) =>
-    fillColumn(source, column, rows, firstRow, set);
+  type: DataType,
+  dictionary: readonly string[] | undefined,
+): ColumnBuilder {
+  if (column.dictionary)
+    return new DictionaryBuilder(type as Dictionary<Utf8, Int32>, dictionary ?? []);
   switch (column.type) {
-    case "VARCHAR": {
-      const texts = new Array<string>(length).fill("");
-      const validity = fill((index, value) => (texts[index] = textOf(value)));
-      return makeData({ type: new Utf8(), length, ...validity, ...utf8Buffers(texts) });
+    case "VARCHAR":
+      return new Utf8Builder();
+    case "DATE":
+      return new DateBuilder();
+    case "TIMESTAMP":
+      return new TimestampBuilder();
+    case "DECIMAL(19,4)":
+      return new DecimalBuilder();
+    case "BOOLEAN":
+      return new BooleanBuilder();
+    case "INTEGER":
+      return new IntegerBuilder();
+  }
+}
+
+/** The values of each dictionary column, by column name. */
+export type SourceDictionaries = ReadonlyMap<string, readonly string[]>;
+
+/**
+ * The dictionaries for rows given as objects: each dictionary column's declared values, then
+ * the other values the rows hold, in order of first appearance.
+ */
+export function dictionariesOfRows(
+  source: SourceDeclaration,
+  rows: readonly SourceRow[],
+): Map<string, string[]> {
+  const dictionaries = new Map<string, string[]>();
+  for (const column of source.columns) {
+    if (!column.dictionary) continue;
+    const values = new Set(column.dictionary.values ?? []);
+    for (const row of rows) {
+      const value = row[column.name];
+      if (typeof value === "string") values.add(value);
     }
-    case "DATE": {
-      const data = new Int32Array(length);
-      const validity = fill((index, value) => (data[index] = parseDateDays(textOf(value))));
-      return makeData({ type: new DateDay(), length, ...validity, data });
-    }
-    case "TIMESTAMP": {
-      const data = new BigInt64Array(length);
-      const validity = fill((index, value) => (data[index] = parseTimestampMicros(textOf(value))));
-      return makeData({ type: new TimestampMicrosecond(), length, ...validity, data });
-    }
-    case "DECIMAL(19,4)": {
-      // Decimal128: four little-endian 32-bit words per value, lowest first (two's complement).
-      const data = new Uint32Array(length * 4);
-      const validity = fill((index, value) => {
-        const scaled = scaleDecimal(textOf(value));
-        if (typeof scaled === "number") {
-          const low = scaled % 2 ** 32;
-          const high = Math.floor(scaled / 2 ** 32);
-          data[4 * index] = low >>> 0; // a negative remainder wraps to its two's complement
-          data[4 * index + 1] = high >>> 0;
-          if (scaled < 0) {
-            data[4 * index + 2] = 0xffffffff;
-            data[4 * index + 3] = 0xffffffff;
-          }
-        } else {
-          const words = BigInt.asUintN(128, scaled);
-          for (let word = 0; word < 4; word++) {
-            data[4 * index + word] = Number((words >> BigInt(32 * word)) & 0xffffffffn);
-          }
+    dictionaries.set(column.name, [...values]);
+  }
+  return dictionaries;
+}
+
+/**
+ * Builds a source's record batches value by value: `columns[i]` collects column i, and
+ * {@link SourceBatchBuilder.finish} turns what was appended into one record batch. Every batch
+ * shares the same schema and dictionaries.
+ */
+export class SourceBatchBuilder {
+  readonly schema: Schema;
+  readonly columns: readonly ColumnBuilder[];
+  /** Rows finished so far (numbers rows in error messages). */
+  rowsFinished = 0;
+
+  constructor(
+    readonly source: SourceDeclaration,
+    dictionaries: SourceDictionaries = new Map(),
+  ) {
+    this.schema = sourceSchema(source);
+    this.columns = source.columns.map((column, index) => {
+      const values = column.dictionary
+        ? (dictionaries.get(column.name) ?? column.dictionary.values)
+        : undefined;
+      return columnBuilder(column, this.schema.fields[index]!.type, values);
+    });
+  }
+
+  /** An error naming the source, the column and the (1-based, whole-stream) row. */
+  error(columnIndex: number, rowInBatch: number, cause: unknown): SourceEncodingError {
+    const name = this.source.columns[columnIndex]!.name;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return new SourceEncodingError(this.source.name, name, this.rowsFinished + rowInBatch, message);
+  }
+
+  /** The record batch of the rows appended since the last call (all columns equally long). */
+  finish(): RecordBatch {
+    const length = this.columns[0]?.length ?? 0;
+    const children = this.columns.map((column) => column.finish());
+    this.rowsFinished += length;
+    const struct = makeData({
+      type: new Struct(this.schema.fields),
+      length,
+      nullCount: 0,
+      children,
+    });
+    return new RecordBatch(this.schema, struct);
+  }
+
+  /** Appends rows given as objects, column by column; nulls and missing keys become nulls. */
+  appendRows(rows: readonly SourceRow[]): void {
+    this.source.columns.forEach((column, columnIndex) => {
+      const builder = this.columns[columnIndex]!;
+      let index = 0;
+      try {
+        for (; index < rows.length; index++) {
+          const value = rows[index]![column.name];
+          if (value === null || value === undefined) builder.appendNull();
+          else builder.appendValue(value);
         }
-      });
-      return makeData({ type: new Decimal(DECIMAL_SCALE, 19, 128), length, ...validity, data });
-    }
-    case "BOOLEAN": {
-      const data = new Uint8Array((length + 7) >> 3);
-      const validity = fill((index, value) => {
-        if (parseBoolean(value as string | boolean)) data[index >> 3]! |= 1 << (index & 7);
-      });
-      return makeData({ type: new Bool(), length, ...validity, data });
-    }
-    case "INTEGER": {
-      const data = new Int32Array(length);
-      const validity = fill(
-        (index, value) => (data[index] = parseInteger(value as string | number)),
-      );
-      return makeData({ type: new Int32(), length, ...validity, data });
-    }
+      } catch (error) {
+        throw this.error(columnIndex, index, error);
+      }
+    });
   }
 }
 
@@ -322,31 +778,33 @@ export function encodeSourceBatch(
   rows: readonly SourceRow[],
   firstRow = 0,
 ): RecordBatch {
-  const schema = sourceSchema(source);
-  const children = source.columns.map((column) => columnData(source, column, rows, firstRow));
-  const struct = makeData({
-    type: new Struct(schema.fields),
-    length: rows.length,
-    nullCount: 0,
-    children,
-  });
-  return new RecordBatch(schema, struct);
+  const builder = new SourceBatchBuilder(source, dictionariesOfRows(source, rows));
+  builder.rowsFinished = firstRow;
+  builder.appendRows(rows);
+  return builder.finish();
 }
 
 /**
- * A whole source as one Arrow IPC stream (schema plus batches of at most `batchSize` rows), ready
- * for DuckDB's `insertArrowFromIPCStream`. Zero rows still give a stream with the schema.
+ * A whole source as one Arrow IPC stream (schema, dictionaries, then batches of at most
+ * `batchSize` rows), ready for DuckDB's `insertArrowFromIPCStream`. Zero rows still give a stream
+ * with the schema.
  */
 export function encodeSourceIpc(
   source: SourceDeclaration,
   rows: readonly SourceRow[],
   batchSize = 65_536,
 ): Uint8Array {
-  const writer = new RecordBatchStreamWriter();
-  writer.reset(undefined, sourceSchema(source));
+  const builder = new SourceBatchBuilder(source, dictionariesOfRows(source, rows));
+  const batches: RecordBatch[] = [];
   for (let start = 0; start < rows.length; start += batchSize) {
-    writer.write(encodeSourceBatch(source, rows.slice(start, start + batchSize), start));
+    builder.appendRows(rows.slice(start, start + batchSize));
+    batches.push(builder.finish());
   }
+  // With no rows, one empty batch still carries the dictionaries (DuckDB needs them).
+  if (batches.length === 0) batches.push(builder.finish());
+  const writer = new RecordBatchStreamWriter();
+  writer.reset(undefined, builder.schema);
+  for (const batch of batches) writer.write(batch);
   writer.finish();
   return writer.toUint8Array(true);
 }

@@ -43,4 +43,4 @@ FROM
   ref('stg_transactions') AS t
   JOIN ref('src_transactions') AS src ON src.transaction_id = t.transaction_id
 WHERE
-  src.superseded_at IS NOT NULL
+  src.superseded

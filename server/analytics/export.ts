@@ -4,18 +4,23 @@
  * (`GET /api/analytics/version`, and every source's ETag) so the browser can tell whether the
  * marts it built last time are still current.
  *
- * A source is read through a server-side cursor in a REPEATABLE READ transaction, one batch of
- * rows at a time, and each batch is encoded and sent before the next is read: memory stays flat
- * whatever the number of rows. Nothing is compressed on the fly (measured slower than sending on
- * a LAN; `no-transform` keeps Next's compression off it).
+ * A source is read with `COPY (<select>) TO STDOUT` on its own connection, in a REPEATABLE READ
+ * transaction that also computes the data version (so the ETag names exactly the rows sent) and
+ * reads the source's dictionaries. The COPY text goes straight into Arrow column buffers
+ * (copy-text.ts), one record batch at a time, each sent before more is read: memory stays flat
+ * whatever the number of rows, and no JS object is made per row or value. Nothing is compressed
+ * on the fly (measured slower than sending on a LAN; `no-transform` keeps Next's compression off
+ * it).
  */
 import type { Session } from "next-auth";
-import { RecordBatchStreamWriter, type RecordBatch, type Schema } from "apache-arrow";
-import { encodeSourceBatch, sourceSchema, type SourceRow } from "@/analytics/arrow";
+import type pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import { RecordBatchStreamWriter, type RecordBatch } from "apache-arrow";
+import { SourceBatchBuilder, type SourceDictionaries } from "@/analytics/arrow";
 import { findSource, SOURCES, type SourceDeclaration } from "@/analytics/sources";
-import type { Db, PrismaClient } from "@/server/db/client";
+import { CopyTextDecoder } from "./copy-text";
 
-/** Rows read from the cursor, encoded and sent per Arrow record batch. */
+/** Rows per Arrow record batch. */
 export const ANALYTICS_BATCH_SIZE = 65_536;
 
 /** The media type of an Arrow IPC stream. */
@@ -39,15 +44,15 @@ const VERSIONED_TABLES = [
  * One scan of each table; no schema of its own. Equal versions mean the sources would stream
  * the same rows.
  */
-export async function dataVersion(db: Db): Promise<string> {
+export async function dataVersion(client: pg.ClientBase): Promise<string> {
   const parts = VERSIONED_TABLES.map(
     (table) =>
       `(SELECT concat_ws(':', count(*), max(updated_at), max(xmin::text::bigint)) FROM ${table})`,
   );
-  const rows = await db.$queryRawUnsafe<{ version: string }[]>(
+  const result = await client.query<{ version: string }>(
     `SELECT md5(concat_ws('|', ${parts.join(", ")})) AS version`,
   );
-  return rows[0]!.version.slice(0, 20);
+  return result.rows[0]!.version.slice(0, 20);
 }
 
 /** The ETag of a data version (a strong validator: the bytes are the same for one version). */
@@ -67,120 +72,187 @@ export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 /** The 8 bytes that end an Arrow IPC stream (continuation marker, zero length). */
 const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
+/** A batch's field names and types, to compare schemas. */
+function shapeOf(batch: RecordBatch): string {
+  return batch.schema.fields.map((field) => `${field.name}:${String(field.type)}`).join("|");
+}
+
 /**
- * Serialises one schema's messages piecewise: the schema message once, then each record batch
- * as its own bytes, then the end-of-stream marker. The batch bytes are cut from a one-batch
- * stream by the known length of the schema message, which is checked to match byte for byte.
+ * Serialises one stream's messages piecewise: the schema and dictionary messages once (the
+ * header), then each record batch as its own bytes, then the end-of-stream marker. Made from an
+ * empty batch of the stream's schema and dictionaries; every later batch must share them. A batch
+ * message is cut from a small stream [empty batch, batch] after the known bytes of the header
+ * and the empty batch, which are checked to match byte for byte.
  */
 export class IpcStreamEncoder {
-  /** The stream's first bytes: the schema message. */
+  /** The stream's first bytes: the schema message, then each dictionary. */
   readonly header: Uint8Array;
   /** The stream's last bytes. */
   readonly footer = END_OF_STREAM;
+  private readonly prefix: Uint8Array;
+  private readonly shape: string;
 
-  constructor(schema: Schema) {
-    const writer = new RecordBatchStreamWriter();
-    writer.reset(undefined, schema);
-    writer.finish();
-    const empty = writer.toUint8Array(true);
-    this.header = empty.slice(0, empty.length - END_OF_STREAM.length);
+  constructor(private readonly empty: RecordBatch) {
+    if (empty.numRows !== 0) throw new Error("IpcStreamEncoder needs an empty batch");
+    const once = RecordBatchStreamWriter.writeAll([empty]).toUint8Array(true);
+    const twice = RecordBatchStreamWriter.writeAll([empty, empty]).toUint8Array(true);
+    const emptyMessage = twice.length - once.length;
+    this.prefix = once.slice(0, once.length - END_OF_STREAM.length);
+    this.header = this.prefix.slice(0, this.prefix.length - emptyMessage);
+    this.shape = shapeOf(empty);
   }
 
-  /** The record batch message (metadata and body) of one batch of this schema. */
+  /** The record batch message (metadata and body) of one batch of this stream. */
   batch(batch: RecordBatch): Uint8Array {
-    const whole = RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
-    const head = whole.subarray(0, this.header.length);
-    if (!head.every((byte, index) => byte === this.header[index])) {
+    if (shapeOf(batch) !== this.shape) {
       throw new Error("Arrow batch written with a different schema than the stream's");
     }
-    return whole.slice(this.header.length, whole.length - END_OF_STREAM.length);
+    const whole = RecordBatchStreamWriter.writeAll([this.empty, batch]).toUint8Array(true);
+    const head = whole.subarray(0, this.prefix.length);
+    if (!head.every((byte, index) => byte === this.prefix[index])) {
+      throw new Error("Arrow batch written with a different schema than the stream's");
+    }
+    return whole.slice(this.prefix.length, whole.length - END_OF_STREAM.length);
   }
 }
 
-/** Thrown inside the export transaction when the client went away: it rolls back and stops. */
-class ExportCancelled extends Error {}
-
 /**
- * Calls `onBatch` with each batch of the source's rows (at most `batchSize`), read through a
- * cursor over the source's SELECT. Must run in a transaction (a cursor lives in one); the
- * caller owns it. Returns the number of rows read.
+ * The values of the source's dictionary columns: each column's fixed values, then what its
+ * query returns. Run in the export's transaction, so the rows can hold no other value.
  */
-export async function forEachSourceBatch(
-  tx: Db,
+export async function readDictionaries(
+  client: pg.ClientBase,
   source: SourceDeclaration,
-  batchSize: number,
-  onBatch: (rows: SourceRow[], firstRow: number) => Promise<void>,
-): Promise<number> {
-  await tx.$executeRawUnsafe(`DECLARE analytics_export NO SCROLL CURSOR FOR ${source.select}`);
-  let total = 0;
-  for (;;) {
-    const rows = await tx.$queryRawUnsafe<SourceRow[]>(
-      `FETCH FORWARD ${Math.trunc(batchSize)} FROM analytics_export`,
-    );
-    if (rows.length > 0) await onBatch(rows, total);
-    total += rows.length;
-    if (rows.length < batchSize) break;
+): Promise<SourceDictionaries> {
+  const dictionaries = new Map<string, string[]>();
+  for (const column of source.columns) {
+    if (!column.dictionary) continue;
+    const values = new Set(column.dictionary.values ?? []);
+    if (column.dictionary.query) {
+      const result = await client.query<string[]>({
+        text: column.dictionary.query,
+        rowMode: "array",
+      });
+      for (const [value] of result.rows) if (typeof value === "string") values.add(value);
+    }
+    dictionaries.set(column.name, [...values]);
   }
-  await tx.$executeRawUnsafe("CLOSE analytics_export");
-  return total;
+  return dictionaries;
 }
 
 /**
- * The source as an Arrow IPC byte stream: the schema, one record batch per `batchSize` rows
- * (read only when the client is ready for more), and the end marker. All rows come from one
- * REPEATABLE READ snapshot. If the client goes away the transaction rolls back; a database
- * error mid-way breaks the stream off rather than ending it as if complete.
+ * The source's rows as Arrow record batches of at most `batchSize` rows, read with one `COPY`
+ * on `client` in the caller's transaction: first an empty batch that carries the schema and
+ * dictionaries (for {@link IpcStreamEncoder}), then the rows. COPY output is read only as fast as
+ * the batches are taken; stopping early (`return()`) destroys the COPY stream, and the caller
+ * must then discard the connection.
+ */
+export async function* sourceBatches(
+  client: pg.ClientBase,
+  source: SourceDeclaration,
+  batchSize: number = ANALYTICS_BATCH_SIZE,
+): AsyncGenerator<RecordBatch> {
+  const builder = new SourceBatchBuilder(source, await readDictionaries(client, source));
+  yield builder.finish();
+  const decoder = new CopyTextDecoder(builder, Math.max(1, Math.trunc(batchSize)));
+  const copy = client.query(copyTo(`COPY (${source.select}) TO STDOUT`));
+  try {
+    for await (const chunk of copy as AsyncIterable<Uint8Array>) {
+      for (const batch of decoder.push(chunk)) yield batch;
+    }
+    for (const batch of decoder.end()) yield batch;
+  } finally {
+    copy.destroy();
+  }
+}
+
+/**
+ * Opens the export transaction on a connection of `pool`: REPEATABLE READ, read only, so the
+ * data version, the dictionaries and the rows all come from one snapshot. The caller finishes it
+ * with {@link endExport}.
+ */
+export async function beginExport(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    await client.query(`SET LOCAL statement_timeout = ${EXPORT_TIMEOUT_MS}`);
+    // One sequential pass: compiling it (JIT) costs more than it saves.
+    await client.query("SET LOCAL jit = off");
+    return client;
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+}
+
+/**
+ * Ends an export transaction and returns the connection to its pool; after an error or an early
+ * stop (a COPY may still be sending) the connection is closed instead of reused.
+ */
+export async function endExport(client: pg.PoolClient, failure?: unknown): Promise<void> {
+  if (failure !== undefined) {
+    client.release(failure instanceof Error ? failure : new Error(String(failure)));
+    return;
+  }
+  try {
+    await client.query("COMMIT");
+    client.release();
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+  }
+}
+
+/**
+ * The source as an Arrow IPC byte stream over an open export transaction: the schema and
+ * dictionaries, one record batch per `batchSize` rows (read only when the client is ready for
+ * more), and the end marker. The transaction ends with the stream; if the client goes away the
+ * connection is dropped, and a database error mid-way breaks the stream off rather than ending
+ * it as if complete.
  */
 export function sourceIpcStream(
-  db: PrismaClient,
+  client: pg.PoolClient,
   source: SourceDeclaration,
   batchSize: number = ANALYTICS_BATCH_SIZE,
 ): ReadableStream<Uint8Array> {
-  const encoder = new IpcStreamEncoder(sourceSchema(source));
+  const batches = sourceBatches(client, source, batchSize);
+  let encoder: IpcStreamEncoder | undefined;
+  let ended = false;
   let cancelled = false;
-  let wake: () => void = () => {};
+  const end = async (failure?: unknown) => {
+    if (ended) return;
+    ended = true;
+    await endExport(client, failure);
+  };
   return new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        const demand = async () => {
-          // Backpressure: wait until the client has taken what was sent.
-          while (!cancelled && (controller.desiredSize ?? 1) <= 0) {
-            await new Promise<void>((resolve) => (wake = resolve));
+      async pull(controller) {
+        try {
+          const next = await batches.next();
+          if (cancelled) return;
+          if (next.done) {
+            await end();
+            controller.enqueue(encoder?.footer ?? new Uint8Array(0));
+            controller.close();
+          } else if (!encoder) {
+            encoder = new IpcStreamEncoder(next.value);
+            controller.enqueue(encoder.header);
+          } else {
+            controller.enqueue(encoder.batch(next.value));
           }
-          if (cancelled) throw new ExportCancelled();
-        };
-        controller.enqueue(encoder.header);
-        void db
-          .$transaction(
-            (tx) =>
-              forEachSourceBatch(tx, source, batchSize, async (rows, firstRow) => {
-                await demand();
-                controller.enqueue(encoder.batch(encodeSourceBatch(source, rows, firstRow)));
-              }),
-            { isolationLevel: "RepeatableRead", timeout: EXPORT_TIMEOUT_MS, maxWait: 10_000 },
-          )
-          .then(
-            () => {
-              if (cancelled) return;
-              controller.enqueue(encoder.footer);
-              controller.close();
-            },
-            (error: unknown) => {
-              if (cancelled) return;
-              console.error(`[analytics] export of ${source.name} failed:`, error);
-              controller.error(error);
-            },
-          );
+        } catch (error) {
+          if (cancelled) return;
+          console.error(`[analytics] export of ${source.name} failed:`, error);
+          await end(error);
+          controller.error(error);
+        }
       },
-      pull() {
-        wake();
-      },
-      cancel() {
+      async cancel() {
         cancelled = true;
-        wake();
+        await batches.return(undefined).catch(() => undefined);
+        await end(new Error("the client went away"));
       },
     },
-    { highWaterMark: 2 },
+    { highWaterMark: 1 },
   );
 }
 
@@ -194,7 +266,8 @@ function plain(status: number, message: string): Response {
 /** What the route handlers need: the session and the database (injected for tests). */
 export interface AnalyticsRouteDeps {
   session: () => Promise<Session | null>;
-  db: () => PrismaClient;
+  /** The pool exports take their connection from (one per export, for its COPY). */
+  pool: () => pg.Pool;
   batchSize?: number;
 }
 
@@ -213,17 +286,24 @@ export async function analyticsSourceResponse(
   if (!session?.user) return plain(401, "Sign in to load analytics data.");
   const source = findSource(name);
   if (!source) return plain(404, `No analytics source called "${name.slice(0, 80)}".`);
-  const db = deps.db();
-  const etag = versionEtag(await dataVersion(db));
+  const client = await beginExport(deps.pool());
+  let etag: string;
+  try {
+    etag = versionEtag(await dataVersion(client));
+  } catch (error) {
+    await endExport(client, error);
+    throw error;
+  }
   const headers = {
     etag,
     "cache-control": "private, no-cache, no-transform",
     "x-content-type-options": "nosniff",
   };
   if (etagMatches(request.headers.get("if-none-match"), etag)) {
+    await endExport(client);
     return new Response(null, { status: 304, headers });
   }
-  return new Response(sourceIpcStream(db, source, deps.batchSize), {
+  return new Response(sourceIpcStream(client, source, deps.batchSize), {
     status: 200,
     headers: { ...headers, "content-type": ARROW_STREAM_TYPE },
   });
@@ -236,7 +316,13 @@ export async function analyticsSourceResponse(
 export async function analyticsVersionResponse(deps: AnalyticsRouteDeps): Promise<Response> {
   const session = await deps.session();
   if (!session?.user) return plain(401, "Sign in to load analytics data.");
-  const version = await dataVersion(deps.db());
+  const client = await deps.pool().connect();
+  let version: string;
+  try {
+    version = await dataVersion(client);
+  } finally {
+    client.release();
+  }
   return Response.json(
     { version, sources: SOURCES.map((source) => source.name) },
     { headers: { "cache-control": "no-store", etag: versionEtag(version) } },

@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient, type Prisma } from "@/generated/prisma/client";
 
 /** A Prisma client or an open transaction: what every database operation takes first. */
@@ -14,7 +15,20 @@ export function createPrismaClient(databaseUrl: string): PrismaClient {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
 }
 
-const globalForDb = globalThis as unknown as { finboardDb?: PrismaClient };
+const globalForDb = globalThis as unknown as {
+  finboardDb?: PrismaClient;
+  finboardPgPool?: pg.Pool;
+};
+
+function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      "DATABASE_URL is not set. Start finboard with `npm start` (embedded PostgreSQL) or set DATABASE_URL.",
+    );
+  }
+  return url;
+}
 
 /**
  * The app's shared Prisma client, created on first use from `DATABASE_URL`
@@ -22,14 +36,25 @@ const globalForDb = globalThis as unknown as { finboardDb?: PrismaClient };
  * Kept on `globalThis` so hot reload in development does not open a new pool each time.
  */
 export function getDb(): PrismaClient {
-  if (!globalForDb.finboardDb) {
-    const url = process.env.DATABASE_URL;
-    if (!url) {
-      throw new Error(
-        "DATABASE_URL is not set. Start finboard with `npm start` (embedded PostgreSQL) or set DATABASE_URL.",
-      );
-    }
-    globalForDb.finboardDb = createPrismaClient(url);
-  }
+  globalForDb.finboardDb ??= createPrismaClient(databaseUrl());
   return globalForDb.finboardDb;
+}
+
+/**
+ * A small `pg` pool beside Prisma, from `DATABASE_URL`, for what Prisma cannot do: streaming
+ * `COPY … TO STDOUT` (the analytics export). A few connections: each export holds one while it
+ * streams.
+ */
+export function getPgPool(): pg.Pool {
+  if (!globalForDb.finboardPgPool) {
+    const pool = new pg.Pool({
+      connectionString: databaseUrl(),
+      max: 4,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle connection the server dropped must not crash the process.
+    pool.on("error", (error) => console.error("[db] idle connection failed:", error.message));
+    globalForDb.finboardPgPool = pool;
+  }
+  return globalForDb.finboardPgPool;
 }

@@ -1,12 +1,12 @@
 /*
-Transactions that count: superseded pending rows (replaced by their booked row) are dropped
-here, once, so no model downstream can count them. Text is trimmed, IBANs normalised, and
+Transactions that count: superseded pending rows (replaced by their booked row, as the source
+says) are dropped here, once, so no model downstream can count them. Text is trimmed, IBANs normalised, and
 every row gets a counterparty (the name, else the description, else 'Unknown'). A view: the
 models that read it take only what they need, and no copy of every row is stored.
 
 @materialized view
 
-@column transaction_id VARCHAR not_null unique: The transaction's id.
+@column transaction_id VARCHAR not_null unique: The row's key (unique within one load).
 @column account_id VARCHAR not_null: The account it belongs to.
 @column status VARCHAR not_null accepted_values('BOOKED','PENDING'): Booked or pending.
 @column is_pending BOOLEAN not_null: True for a live pending row.
@@ -40,14 +40,5 @@ SELECT
   nullif(trim(t.category), '') AS own_category
 FROM
   ref('src_transactions') AS t
-  LEFT JOIN (
-    SELECT DISTINCT
-      replaces_pending_id
-    FROM
-      ref('src_transactions')
-    WHERE
-      replaces_pending_id IS NOT NULL
-  ) AS replaced ON replaced.replaces_pending_id = t.transaction_id
 WHERE
-  t.superseded_at IS NULL
-  AND replaced.replaces_pending_id IS NULL
+  t.superseded IS NOT TRUE

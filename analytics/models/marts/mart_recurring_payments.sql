@@ -5,6 +5,12 @@ three quarters of the gaps between payments lie within that cadence's range) and
 amount (the middle three quarters within 20% of the median). The next payment is expected one cadence after the
 last (calendar months for monthly, quarterly and yearly).
 
+Only series that can pass are ordered and measured: one cheap grouping first keeps those with
+at least 3 payments whose average gap is at least 5 days. A series that passes has at least
+seven eighths of its gaps at 6 days or more (the weekly minimum), so its average gap is at
+least 5.25 days: the grouping drops none of them, only the frequent payees (supermarkets,
+transport) whose ordering would cost the most.
+
 @column account_id VARCHAR not_null relationships(stg_accounts.account_id): The paying account.
 @column currency VARCHAR not_null: ISO 4217 currency.
 @column counterparty VARCHAR not_null: Who is paid.
@@ -18,26 +24,54 @@ last (calendar months for monthly, quarterly and yearly).
 @test unique(account_id, currency, counterparty)
 */
 WITH
-  payments AS (
+  spending AS (
     SELECT
       account_id,
       currency,
       counterparty,
       date,
-      spending AS amount,
-      date - lag (date) OVER (
-        PARTITION BY
-          account_id,
-          currency,
-          counterparty
-        ORDER BY
-          date
-      ) AS gap
+      spending AS amount
     FROM
       ref('stg_transactions')
     WHERE
       flow = 'spending'
       AND NOT is_pending
+  ),
+  candidates AS (
+    SELECT
+      account_id,
+      currency,
+      counterparty
+    FROM
+      spending
+    GROUP BY
+      account_id,
+      currency,
+      counterparty
+    HAVING
+      count(*) >= 3
+      AND max(date) - min(date) >= 5 * (count(*) - 1)
+  ),
+  payments AS (
+    SELECT
+      s.account_id,
+      s.currency,
+      s.counterparty,
+      s.date,
+      s.amount,
+      s.date - lag (s.date) OVER (
+        PARTITION BY
+          s.account_id,
+          s.currency,
+          s.counterparty
+        ORDER BY
+          s.date
+      ) AS gap
+    FROM
+      spending AS s
+      SEMI JOIN candidates AS c ON c.account_id = s.account_id
+      AND c.currency = s.currency
+      AND c.counterparty = s.counterparty
   ),
   series AS (
     SELECT

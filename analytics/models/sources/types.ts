@@ -14,6 +14,13 @@ export interface SourceColumn {
   type: SourceColumnType;
   /** What it holds, for the model catalogue. */
   description: string;
+  /**
+   * Text from a small set of values, sent as an Arrow dictionary (each value once, then 32-bit
+   * indexes; DuckDB still loads VARCHAR). `values` are always in it; `query` (PostgreSQL, one
+   * text column) adds the rest, read in the same snapshot as the rows, so every value the
+   * SELECT returns is in it. A value outside the dictionary is an error.
+   */
+  dictionary?: { values?: readonly string[]; query?: string };
 }
 
 /**
@@ -28,10 +35,11 @@ export interface SourceDeclaration {
   /** Columns in the order the SELECT returns them. */
   columns: readonly SourceColumn[];
   /**
-   * The Postgres query that produces the rows. Every column comes back as text (or boolean), in
-   * the wire form {@link encodeSourceRows} expects: dates `YYYY-MM-DD`, timestamps
-   * `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, money as the exact decimal string. Rows are ordered
-   * by date where there is one (DuckDB's zone maps then speed up date filters).
+   * The Postgres query that produces the rows, run as `COPY (<select>) TO STDOUT`. Every column
+   * comes out as text in the form the Arrow encoder reads (analytics/arrow.ts): dates
+   * `YYYY-MM-DD`, timestamps `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, money as the exact decimal,
+   * booleans `t`/`f`. The big transactions source is not ordered: sorting a million rows costs
+   * PostgreSQL more than the models gain from it (they aggregate whole columns).
    */
   select: string;
 }

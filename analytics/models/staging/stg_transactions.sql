@@ -7,7 +7,7 @@ from seeds/category_rules.csv, else 'Uncategorised'. A transfer (counterparty IB
 their other accounts, or an amount pair from int_transfer_pairs) is neither income nor
 spending.
 
-@column transaction_id VARCHAR not_null unique: The transaction's id.
+@column transaction_id VARCHAR not_null unique: The row's key (unique within one load).
 @column account_id VARCHAR not_null relationships(stg_accounts.account_id): The account.
 @column date DATE not_null: Effective date.
 @column month DATE not_null: First day of the date's month.
@@ -58,15 +58,10 @@ SELECT
   END AS category_source,
   CASE
     WHEN own.account_id IS NOT NULL THEN 'iban'
-    WHEN debit.out_transaction_id IS NOT NULL
-    OR credit.in_transaction_id IS NOT NULL THEN 'amount'
+    WHEN paired.transaction_id IS NOT NULL THEN 'amount'
   END AS transfer_match,
   transfer_match IS NOT NULL AS is_transfer,
-  coalesce(
-    own.account_id,
-    debit.in_account_id,
-    credit.out_account_id
-  ) AS transfer_account_id,
+  coalesce(own.account_id, paired.other_account_id) AS transfer_account_id,
   CASE
     WHEN transfer_match IS NOT NULL THEN 'transfer'
     WHEN t.amount < 0 THEN 'spending'
@@ -104,5 +99,16 @@ FROM
       iban
   ) AS own ON own.iban = t.counterparty_iban
   AND own.account_id <> t.account_id
-  LEFT JOIN ref('int_transfer_pairs') AS debit ON debit.out_transaction_id = t.transaction_id
-  LEFT JOIN ref('int_transfer_pairs') AS credit ON credit.in_transaction_id = t.transaction_id
+  LEFT JOIN (
+    SELECT
+      out_transaction_id AS transaction_id,
+      in_account_id AS other_account_id
+    FROM
+      ref('int_transfer_pairs')
+    UNION ALL
+    SELECT
+      in_transaction_id,
+      out_account_id
+    FROM
+      ref('int_transfer_pairs')
+  ) AS paired ON paired.transaction_id = t.transaction_id

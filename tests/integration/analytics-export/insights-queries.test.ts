@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openNodeDuckDb, type NodeDuckDb } from "@/analytics/duckdb-node";
 import { analyticsProject } from "@/analytics/index";
 import { buildProject, queryRows } from "@/analytics/runner";
-import { sourceSchema } from "@/analytics/arrow";
+import { SourceBatchBuilder } from "@/analytics/arrow";
 import { SOURCES } from "@/analytics/sources";
 import { loadFixtureSources } from "@/analytics/testing";
 import { IpcStreamEncoder } from "@/server/analytics/export";
@@ -147,7 +147,7 @@ describe("Insights queries", () => {
     try {
       for (const source of SOURCES) {
         // What the route streams for an empty table: the schema and the end marker, no batch.
-        const encoder = new IpcStreamEncoder(sourceSchema(source));
+        const encoder = new IpcStreamEncoder(new SourceBatchBuilder(source).finish());
         empty.insertArrow(source.name, new Uint8Array([...encoder.header, ...encoder.footer]));
       }
       await buildProject(empty.conn, analyticsProject());

@@ -1,25 +1,27 @@
 /**
  * `GET /api/analytics/<source>` and `/api/analytics/version` through their route handlers on a
  * real PostgreSQL: 401 without a session, 404 for an unknown source, the data version as ETag
- * (304 while unchanged, a new one after an insert or an edit), the Arrow IPC decoded and loaded
- * into the browser's DuckDB engine equal to the seeded rows with exact decimals, and the rows
- * sent in several record batches (one cursor batch at a time).
+ * (304 while unchanged, a new one after an insert or an edit), the Arrow IPC (read with COPY,
+ * text with every escape PostgreSQL writes, dictionaries for accounts and status) decoded and
+ * loaded into the browser's DuckDB engine equal to the seeded rows with exact decimals, the rows
+ * sent in several record batches, and the connection dropped when the client goes away.
  */
 import type { Session } from "next-auth";
-import { RecordBatchReader, Schema } from "apache-arrow";
+import { RecordBatchReader } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { encodeSourceBatch, sourceSchema } from "@/analytics/arrow";
+import { encodeSourceBatch, SourceBatchBuilder, sourceSchema } from "@/analytics/arrow";
 import { openNodeDuckDb, type NodeDuckDb } from "@/analytics/duckdb-node";
 import { queryRows } from "@/analytics/runner";
 import { findSource, SOURCES } from "@/analytics/sources";
 import {
   ARROW_STREAM_TYPE,
+  beginExport,
   dataVersion,
   etagMatches,
   IpcStreamEncoder,
   sourceIpcStream,
 } from "@/server/analytics/export";
-import { getDb } from "@/server/db/client";
+import { getDb, getPgPool } from "@/server/db/client";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
 import { insertTransactions, seedAccounts } from "@/tests/integration/domain/transactions-seed";
 
@@ -36,6 +38,17 @@ let database: TestDatabase;
 let duck: NodeDuckDb;
 let accountId: string;
 let transactionIds: string[];
+let replacedPendingId: string;
+
+/** Text with every character COPY escapes, and more than ASCII. */
+const NAMES: Record<number, string> = {
+  1: "tab\there",
+  2: "line\nbreak\r\n",
+  3: "Café “Ünïcode” ☕",
+  4: "back\\slash \\N",
+  5: "\\N",
+  6: "bell\b feed\f vtab\v",
+};
 let GET: (request: Request, context: { params: Promise<{ source: string }> }) => Promise<Response>;
 let VERSION: () => Promise<Response>;
 
@@ -72,16 +85,26 @@ beforeAll(async () => {
       accountId,
       date: `2024-03-${String(index + 1).padStart(2, "0")}`,
       amount,
-      counterpartyName: index === 3 ? "Café “Ünïcode” ☕" : `Shop ${index}`,
+      counterpartyName: NAMES[index] ?? `Shop ${index}`,
       status: index === 9 ? "PENDING" : "BOOKED",
     })),
   );
+  // A pending row replaced by a booked one that names it (superseded_at not set): superseded.
+  const [pending] = await insertTransactions(database.db, [
+    { accountId, date: "2024-03-20", amount: "-3.0000", status: "PENDING" },
+  ]);
+  replacedPendingId = pending!;
+  await insertTransactions(database.db, [
+    { accountId, date: "2024-03-21", amount: "-3.0000", replacesPendingId: pending },
+  ]);
 }, 60_000);
 
 afterAll(async () => {
   duck?.close();
   await getDb().$disconnect();
+  await getPgPool().end();
   delete (globalThis as { finboardDb?: unknown }).finboardDb;
+  delete (globalThis as { finboardPgPool?: unknown }).finboardPgPool;
   vi.unstubAllEnvs();
   await database?.drop();
 });
@@ -116,21 +139,30 @@ describe("GET /api/analytics/<source>", () => {
     }
     const rows = await queryRows(
       duck.conn,
-      `SELECT transaction_id, account_id, status, date::VARCHAR AS date, amount::VARCHAR AS amount,
-              counterparty_name, typeof(amount) AS amount_type
-         FROM src_transactions ORDER BY date`,
+      `SELECT account_id, status, date::VARCHAR AS date, amount::VARCHAR AS amount,
+              counterparty_name, typeof(amount) AS amount_type, superseded
+         FROM src_transactions WHERE date < DATE '2024-03-20' ORDER BY date`,
     );
     expect(rows).toEqual(
       AMOUNTS.map((amount, index) => ({
-        transaction_id: transactionIds[index],
         account_id: accountId,
         status: index === 9 ? "PENDING" : "BOOKED",
         date: `2024-03-${String(index + 1).padStart(2, "0")}`,
         amount: amount.replace(/^(-?)0*(\d)/, "$1$2"),
-        counterparty_name: index === 3 ? "Café “Ünïcode” ☕" : `Shop ${index}`,
+        counterparty_name: NAMES[index] ?? `Shop ${index}`,
         amount_type: "DECIMAL(19,4)",
+        superseded: false,
       })),
     );
+    // The replaced pending row is marked; every row has its own key.
+    const marks = await queryRows(
+      duck.conn,
+      `SELECT count(DISTINCT transaction_id)::INTEGER AS keys,
+              string_agg(status, ',') FILTER (WHERE superseded) AS superseded
+         FROM src_transactions`,
+    );
+    expect(marks).toEqual([{ keys: 12, superseded: "PENDING" }]);
+    expect(replacedPendingId).toMatch(/^[0-9a-f-]{36}$/);
     const sums = await queryRows(
       duck.conn,
       "SELECT sum(amount)::VARCHAR AS total FROM src_transactions WHERE amount > -1 AND amount < 1",
@@ -143,35 +175,41 @@ describe("GET /api/analytics/<source>", () => {
 
   it("sends more rows than a batch in several record batches of the declared schema", async () => {
     const source = findSource("src_transactions")!;
-    const stream = sourceIpcStream(getDb(), source, 3);
+    const stream = sourceIpcStream(await beginExport(getPgPool()), source, 5);
     const reader = await RecordBatchReader.from(stream);
     const batches = [];
     for await (const batch of reader) batches.push(batch);
-    expect(batches.map((batch) => batch.numRows)).toEqual([3, 3, 3, 1]);
+    expect(batches.map((batch) => batch.numRows)).toEqual([5, 5, 2]);
     expect(batches[0]!.schema.fields.map((field) => `${field.name}:${field.type}`)).toEqual(
       sourceSchema(source).fields.map((field) => `${field.name}:${field.type}`),
     );
   });
 
-  it("stops reading and rolls back when the client goes away", async () => {
+  it("stops reading and drops the connection when the client goes away", async () => {
     const source = findSource("src_transactions")!;
-    const reader = sourceIpcStream(getDb(), source, 2).getReader();
+    const reader = sourceIpcStream(await beginExport(getPgPool()), source, 2).getReader();
     const first = await reader.read();
     expect(first.done).toBe(false);
+    expect((await reader.read()).done).toBe(false);
     await reader.cancel();
-    // The cursor's transaction ends: no session is left idle in a transaction.
+    // The export's connection is closed: nothing is left idle in a transaction or copying.
     await expect
       .poll(
         async () =>
           (
             await database.db.$queryRaw<{ n: number }[]>`
               SELECT count(*)::int AS n FROM pg_stat_activity
-               WHERE datname = current_database() AND state LIKE 'idle in transaction%'`
+               WHERE datname = current_database()
+                 AND (state LIKE 'idle in transaction%' OR query LIKE 'COPY%')`
           )[0]!.n,
         { timeout: 10_000 },
       )
       .toBe(0);
-    expect((await get("src_accounts")).status).toBe(200);
+    const next = await get("src_accounts");
+    expect(next.status).toBe(200);
+    await next.body?.cancel();
+    // Every export gave its connection back (or closed it).
+    expect(getPgPool().totalCount - getPgPool().idleCount).toBe(0);
   });
 
   it("uses the data version as ETag: 304 while unchanged, a new version after a change", async () => {
@@ -201,7 +239,12 @@ describe("GET /api/analytics/<source>", () => {
     expect(editEtag).not.toBe(etag);
 
     await insertTransactions(database.db, [{ accountId, date: "2024-04-01", amount: "-1.00" }]);
-    expect(`"${await dataVersion(database.db)}"`).not.toBe(editEtag);
+    const client = await getPgPool().connect();
+    try {
+      expect(`"${await dataVersion(client)}"`).not.toBe(editEtag);
+    } finally {
+      client.release();
+    }
   });
 });
 
@@ -215,8 +258,11 @@ describe("helpers", () => {
   });
 
   it("refuses a batch of another schema", () => {
-    const encoder = new IpcStreamEncoder(new Schema([]));
+    const encoder = new IpcStreamEncoder(
+      new SourceBatchBuilder(findSource("src_balances")!).finish(),
+    );
     const batch = encodeSourceBatch(findSource("src_accounts")!, [{ account_id: "a" }]);
     expect(() => encoder.batch(batch)).toThrow(/different schema/);
+    expect(() => new IpcStreamEncoder(batch)).toThrow(/empty batch/);
   });
 });

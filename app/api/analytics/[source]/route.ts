@@ -1,5 +1,5 @@
 import { auth } from "@/server/auth";
-import { getDb } from "@/server/db/client";
+import { getPgPool } from "@/server/db/client";
 import { analyticsSourceResponse } from "@/server/analytics/export";
 
 /**
@@ -12,5 +12,5 @@ export async function GET(
   context: { params: Promise<{ source: string }> },
 ): Promise<Response> {
   const { source } = await context.params;
-  return analyticsSourceResponse(request, source, { session: () => auth(), db: getDb });
+  return analyticsSourceResponse(request, source, { session: () => auth(), pool: getPgPool });
 }
