@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openNodeDuckDb, type NodeDuckDb } from "@/analytics/duckdb-node";
 import { analyticsProject } from "@/analytics/index";
-import { buildProject, formatTestReport, queryRows, runTests } from "@/analytics/runner";
+import {
+  buildProject,
+  compileSql,
+  formatTestReport,
+  queryRows,
+  runTests,
+} from "@/analytics/runner";
 import { loadFixtureSources } from "@/analytics/testing";
 
 let duck: NodeDuckDb;
@@ -129,6 +135,28 @@ describe("staging", () => {
       { id: "t14", flow: "spending" },
       { id: "t15", flow: "income" },
       { id: "t20", flow: "spending" },
+    ]);
+  });
+
+  it("ranks booked balances for reconciliation: closing, then interim, of either provider", async () => {
+    const model = analyticsProject().models.find((m) => m.name === "stg_balances")!;
+    const ranks = await rows(
+      `WITH src_balances AS (
+         SELECT * FROM (VALUES ('closingBooked', 'BOOKED'), ('CLBD', 'BOOKED'),
+                               ('interimBooked', 'BOOKED'), ('ITBD', 'BOOKED'),
+                               ('previouslyClosedBooked', 'BOOKED'), ('ITAV', 'AVAILABLE'))
+                  AS v (provider_type, kind)
+         CROSS JOIN (SELECT 'a' AS account_id, DATE '2024-01-01' AS date,
+                            1.0 AS amount, 'EUR' AS currency))
+       SELECT provider_type, booked_rank FROM (${compileSql(model.sql)}) ORDER BY provider_type`,
+    );
+    expect(ranks).toEqual([
+      { provider_type: "CLBD", booked_rank: 1 },
+      { provider_type: "ITAV", booked_rank: null },
+      { provider_type: "ITBD", booked_rank: 2 },
+      { provider_type: "closingBooked", booked_rank: 1 },
+      { provider_type: "interimBooked", booked_rank: 2 },
+      { provider_type: "previouslyClosedBooked", booked_rank: 3 },
     ]);
   });
 
