@@ -1,7 +1,7 @@
 "use client";
 
 import * as Plot from "@observablehq/plot";
-import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
+import { memo, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { formatMoney } from "@/app/_components/format";
 import type {
   BalanceRow,
@@ -118,7 +118,7 @@ function currencies<T extends { currency: string }>(rows: readonly T[]): string[
 }
 
 /** Monthly income and spending as bars, net as a line; one chart per currency. */
-export function CashFlowChart({
+export const CashFlowChart = memo(function CashFlowChart({
   rows,
   totals,
 }: {
@@ -178,7 +178,7 @@ export function CashFlowChart({
       ))}
     </ChartSection>
   );
-}
+});
 
 function CashFlowPlot({ currency, rows }: { currency: string; rows: readonly CashFlowRow[] }) {
   const make = useMemo(
@@ -236,7 +236,11 @@ function CashFlowPlot({ currency, rows }: { currency: string; rows: readonly Cas
 }
 
 /** Spending per category and month as stacked bars; one chart per currency. */
-export function CategoryChart({ rows }: { rows: readonly CategoryRow[] }) {
+export const CategoryChart = memo(function CategoryChart({
+  rows,
+}: {
+  rows: readonly CategoryRow[];
+}) {
   const totals = new Map<string, Map<string, number>>();
   for (const row of rows) {
     const perCurrency = totals.get(row.currency) ?? new Map<string, number>();
@@ -289,7 +293,7 @@ export function CategoryChart({ rows }: { rows: readonly CategoryRow[] }) {
       ))}
     </ChartSection>
   );
-}
+});
 
 function CategoryPlot({ currency, rows }: { currency: string; rows: readonly CategoryRow[] }) {
   const order = useMemo(
@@ -349,7 +353,11 @@ function CategoryPlot({ currency, rows }: { currency: string; rows: readonly Cat
 }
 
 /** The counterparties with the most spending; one chart per currency. */
-export function MerchantChart({ rows }: { rows: readonly MerchantRow[] }) {
+export const MerchantChart = memo(function MerchantChart({
+  rows,
+}: {
+  rows: readonly MerchantRow[];
+}) {
   return (
     <ChartSection
       id="merchants"
@@ -397,7 +405,7 @@ export function MerchantChart({ rows }: { rows: readonly MerchantRow[] }) {
       ))}
     </ChartSection>
   );
-}
+});
 
 function MerchantPlot({ currency, rows }: { currency: string; rows: readonly MerchantRow[] }) {
   const make = useMemo(
@@ -427,7 +435,7 @@ function MerchantPlot({ currency, rows }: { currency: string; rows: readonly Mer
 }
 
 /** Booked balance of the chosen accounts over time, per currency (never added together). */
-export function BalanceChart({ rows }: { rows: readonly BalanceRow[] }) {
+export const BalanceChart = memo(function BalanceChart({ rows }: { rows: readonly BalanceRow[] }) {
   const latest = new Map<string, BalanceRow>();
   for (const row of rows) latest.set(row.currency, row);
   return (
@@ -476,7 +484,7 @@ export function BalanceChart({ rows }: { rows: readonly BalanceRow[] }) {
       ))}
     </ChartSection>
   );
-}
+});
 
 function BalancePlot({ currency, rows }: { currency: string; rows: readonly BalanceRow[] }) {
   const make = useMemo(
@@ -507,7 +515,11 @@ function BalancePlot({ currency, rows }: { currency: string; rows: readonly Bala
 }
 
 /** Recurring payments as a table (it is one already; no toggle needed). */
-export function RecurringTable({ rows }: { rows: readonly RecurringRow[] }) {
+export const RecurringTable = memo(function RecurringTable({
+  rows,
+}: {
+  rows: readonly RecurringRow[];
+}) {
   return (
     <section
       className={`${styles.card} ${styles.wide}`}
@@ -554,4 +566,4 @@ export function RecurringTable({ rows }: { rows: readonly RecurringRow[] }) {
       ) : null}
     </section>
   );
-}
+});

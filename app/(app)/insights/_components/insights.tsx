@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useRef, useState } from "react";
 import { ModelBuildError } from "@/analytics/runner";
 import { loadSaved, saveBuild, saveData } from "../_lib/cache";
 import type { Engine, EngineProgress, LoadTimings } from "../_lib/engine";
@@ -153,7 +153,7 @@ export function Insights() {
     setQuerying(true);
     try {
       const next = await queryInsights(engine.conn, overview, filter);
-      setData(next);
+      setData((previous) => keepUnchanged(previous, next));
       setSource("duckdb");
       savingRef.current = savingRef.current.then(() => saveData(next)).catch(() => undefined);
     } catch (error) {
@@ -168,6 +168,9 @@ export function Insights() {
   }, []);
 
   const ready = status.kind === "ready";
+  // The cash flow redraws at once; the other charts follow in a deferred render, so a filter
+  // change shows its first answer without waiting for five charts to be drawn.
+  const later = useDeferredValue(data);
   return (
     <div className={styles.page} data-source={source} data-status={status.kind}>
       <StatusLine status={status} />
@@ -193,15 +196,34 @@ export function Insights() {
           />
           <div className={styles.grid} aria-busy={querying || !ready}>
             <CashFlowChart rows={data.cashFlow} totals={data.totals} />
-            <CategoryChart rows={data.categories} />
-            <MerchantChart rows={data.merchants} />
-            <BalanceChart rows={data.balances} />
-            <RecurringTable rows={data.recurring} />
+            <CategoryChart rows={(later ?? data).categories} />
+            <MerchantChart rows={(later ?? data).merchants} />
+            <BalanceChart rows={(later ?? data).balances} />
+            <RecurringTable rows={(later ?? data).recurring} />
           </div>
         </>
       ) : null}
     </div>
   );
+}
+
+/**
+ * `next`, with each chart's rows replaced by the previous ones when they are equal: a chart whose
+ * data did not change keeps the same array and is not drawn again.
+ */
+function keepUnchanged(previous: InsightsData | null, next: InsightsData): InsightsData {
+  if (!previous) return next;
+  const keep = <K extends keyof InsightsData>(key: K): InsightsData[K] =>
+    JSON.stringify(previous[key]) === JSON.stringify(next[key]) ? previous[key] : next[key];
+  return {
+    ...next,
+    totals: keep("totals"),
+    cashFlow: keep("cashFlow"),
+    categories: keep("categories"),
+    merchants: keep("merchants"),
+    balances: keep("balances"),
+    recurring: keep("recurring"),
+  };
 }
 
 function defaultFilter(span: { first: string; last: string }): InsightsFilter {

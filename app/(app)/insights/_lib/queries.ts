@@ -186,7 +186,7 @@ export async function queryInsights(
 ): Promise<InsightsData> {
   const filter = cleanFilter(rawFilter);
   const flowWhere = where(filter, { pending: true });
-  const cashFlow = await queryRows(
+  const cashFlowQuery = queryRows(
     conn,
     `SELECT strftime(month, '%Y-%m') AS month, currency,
             sum(income)::VARCHAR AS income, sum(spending)::VARCHAR AS spending,
@@ -194,7 +194,7 @@ export async function queryInsights(
        FROM mart_monthly_cash_flow WHERE ${flowWhere}
       GROUP BY month, currency ORDER BY month, currency`,
   );
-  const totals = await queryRows(
+  const totalsQuery = queryRows(
     conn,
     `SELECT currency, sum(income)::VARCHAR AS income, sum(spending)::VARCHAR AS spending,
             sum(net)::VARCHAR AS net,
@@ -204,7 +204,7 @@ export async function queryInsights(
        FROM mart_monthly_cash_flow WHERE ${flowWhere}
       GROUP BY currency ORDER BY currency`,
   );
-  const categories = await queryRows(
+  const categoriesQuery = queryRows(
     conn,
     `WITH filtered AS (
        SELECT month, currency, category, spending FROM mart_spending_by_category
@@ -219,7 +219,7 @@ export async function queryInsights(
        FROM filtered f JOIN ranked r USING (currency, category)
       GROUP BY ALL ORDER BY month, currency, min(r.n)`,
   );
-  const merchants = await queryRows(
+  const merchantsQuery = queryRows(
     conn,
     `SELECT currency, counterparty, sum(spending)::VARCHAR AS spending,
             sum(transactions)::INTEGER AS transactions
@@ -229,7 +229,7 @@ export async function queryInsights(
              <= ${TOP_MERCHANTS}
       ORDER BY currency, sum(spending) DESC, counterparty`,
   );
-  const balances = await queryRows(
+  const balancesQuery = queryRows(
     conn,
     `SELECT strftime(date, '%Y-%m-%d') AS date, currency, sum(balance)::VARCHAR AS balance
        FROM mart_daily_balance WHERE ${where(filter, { pending: false, column: "date" })}
@@ -239,7 +239,7 @@ export async function queryInsights(
     filter.accounts.length > 0
       ? `WHERE r.account_id IN (${filter.accounts.map(quoteLiteral).join(", ")})`
       : "";
-  const recurring = await queryRows(
+  const recurringQuery = queryRows(
     conn,
     `SELECT a.account_name, r.currency, r.counterparty, r.cadence,
             r.typical_amount::VARCHAR AS amount, r.occurrences,
@@ -248,6 +248,15 @@ export async function queryInsights(
        FROM mart_recurring_payments r JOIN stg_accounts a USING (account_id) ${accountCondition}
       ORDER BY r.next_expected_date, r.counterparty`,
   );
+  // Sent together: the engine answers them one after another, without a round trip between.
+  const [cashFlow, totals, categories, merchants, balances, recurring] = await Promise.all([
+    cashFlowQuery,
+    totalsQuery,
+    categoriesQuery,
+    merchantsQuery,
+    balancesQuery,
+    recurringQuery,
+  ]);
   return {
     filter,
     ...overview,
