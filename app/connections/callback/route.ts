@@ -44,7 +44,9 @@ export async function GET(request: NextRequest): Promise<Response> {
     // The proxy already sends visitors without a session to sign in; this keeps the route safe alone.
     const login = new URL(LOGIN_PATH, config.appUrl);
     login.searchParams.set("callbackUrl", `${request.nextUrl.pathname}${request.nextUrl.search}`);
-    return NextResponse.redirect(login, 303);
+    const toLogin = NextResponse.redirect(login, 303);
+    toLogin.headers.set("cache-control", "no-store");
+    return toLogin;
   }
   const db = getDb();
   const reference = params.get("ref") ?? params.get("state");

@@ -136,7 +136,9 @@ async function callback(search: string): Promise<string> {
   return `${location.pathname}${location.search}`;
 }
 
-async function startEnableBanking(extra: { renewsConnectionId?: string } = {}) {
+async function startEnableBanking(
+  extra: { renewsConnectionId?: string; institutionId?: string } = {},
+) {
   const started = await startLink(testDb.db, registry().get(Provider.ENABLEBANKING), {
     institutionId: SANDBOX_FINANCE_EB,
     ownerId,
@@ -303,6 +305,14 @@ describe("the callback with both providers", () => {
     expect(await callback(`?code=abc&state=${"B".repeat(32)}`)).toBe("/connections/link-invalid");
   });
 
+  it("sends a visitor without a session to sign in first, keeping the callback", async () => {
+    signedIn.userId = "";
+    const search = `?code=abc&state=${"C".repeat(32)}`;
+    const target = new URL(await callback(search), appUrl);
+    expect(target.pathname).toBe("/login");
+    expect(target.searchParams.get("callbackUrl")).toBe(`/connections/callback${search}`);
+  });
+
   it("marks a refusal rejected with the bank's words", async () => {
     const started = await startEnableBanking();
     const search = await answerBank(started.redirectUrl, "reject");
@@ -333,6 +343,28 @@ describe("the callback with both providers", () => {
     // The spent code again: the attempt stays as it is.
     expect(await callback(search)).toBe(`/connections/${started.connectionId}`);
     await testDb.db.connection.delete({ where: { id: started.connectionId } });
+  });
+
+  it("links even when the bank refuses the account details then; the first sync reads them", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      // Another bank than the other tests' (the same one would share their accounts).
+      sandbox.bank.enableBanking.faults = { rateLimited: { endpoint: "accounts.details" } };
+      const started = await startEnableBanking({ institutionId: "GB:Brightwater Bank" });
+      const search = await answerBank(started.redirectUrl, "approve");
+      expect(await callback(search)).toBe(`/connections/${started.connectionId}?linked=1`);
+      expect(await testDb.db.account.count({ where: { connectionId: started.connectionId } })).toBe(
+        3,
+      );
+      const warned = warn.mock.calls.map(([message]) => String(message));
+      expect(warned).toHaveLength(3);
+      for (const message of warned) {
+        expect(message).toMatch(/^connections\/callback: account .*: details not read/);
+      }
+      await testDb.db.connection.delete({ where: { id: started.connectionId } });
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("links GoCardless' ?ref= beside it, each connection marked with its provider", async () => {
