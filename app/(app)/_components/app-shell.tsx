@@ -19,16 +19,22 @@ export async function AppShell({ children }: { children: ReactNode }) {
   // The proxy already requires a session; checking again keeps the pages safe on their own.
   const session = await auth();
   if (!session?.user) redirect(LOGIN_PATH);
-  const { sandboxActive } = getConfig();
+  const config = getConfig();
+  // Either provider may run on the sandbox bank (no credentials of its own).
+  const sandboxFor = [
+    config.sandboxActive ? "GoCardless" : null,
+    config.enableBankingSandboxActive ? "Enable Banking" : null,
+  ].filter((name) => name !== null);
   return (
     <TRPCReactProvider>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      {sandboxActive ? (
+      {sandboxFor.length > 0 ? (
         <p className="sandbox-banner" role="note">
-          <strong>Sandbox bank active</strong> — no real bank data; set{" "}
-          <code>GOCARDLESS_SECRET_ID</code>/<code>KEY</code> to link real banks.
+          <strong>Sandbox bank active</strong> ({sandboxFor.join(" and ")}) — no real bank data
+          there; set <code>ENABLEBANKING_APP_ID</code> and its key, or{" "}
+          <code>GOCARDLESS_SECRET_ID</code>/<code>KEY</code>, to link real banks.
         </p>
       ) : null}
       <header className="topbar">

@@ -18,6 +18,7 @@ import {
   ConnectionActionError,
   listConnections,
   refreshConnection,
+  removeConnection,
   startLink,
 } from "@/server/domain/connections";
 import { stopClientBoss } from "@/server/jobs/boss";
@@ -421,5 +422,21 @@ describe("the callback with both providers", () => {
       await testDb.db.connection.findUnique({ where: { id: renewal.connectionId } }),
     ).toBeNull();
     expect(await callback(search)).toBe(`/connections/${linkedId}`);
+  });
+
+  it("removes an Enable Banking connection through Enable Banking: the session is closed", async () => {
+    const { providerReference } = await testDb.db.connection.findUniqueOrThrow({
+      where: { id: linkedId },
+    });
+    await removeConnection(testDb.db, await providerOfConnection(testDb.db, registry(), linkedId), {
+      connectionId: linkedId,
+      ownerId,
+      keepData: false,
+    });
+    expect(
+      sandbox.bank.enableBanking.store.state.sessions[providerReference as string],
+    ).toMatchObject({ status: "CLOSED" });
+    expect(await testDb.db.connection.findUnique({ where: { id: linkedId } })).toBeNull();
+    expect(await testDb.db.account.count({ where: { provider: Provider.ENABLEBANKING } })).toBe(0);
   });
 });
