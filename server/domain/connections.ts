@@ -361,6 +361,15 @@ async function resolvePendingLink(
   callback?: LinkCallback,
 ): Promise<LinkOutcome> {
   const now = deps.now?.() ?? new Date();
+  if (!callback && provider.linkFinishedByCallbackOnly) {
+    // Nothing to ask yet (Enable Banking: the reference is still the authorisation, not a
+    // session): still waiting for the bank's redirect back.
+    await db.connection.updateMany({
+      where: { id: connectionId, status: ConnectionStatus.PENDING },
+      data: { requisitionPolledAt: now },
+    });
+    return { kind: "pending", connectionId };
+  }
   let resolved: ResolvedLink;
   let raw: unknown;
   const rateLimits: RateLimitSnapshot[] = [];

@@ -260,6 +260,11 @@ export interface TransactionQueryOptions {
  */
 export interface BankProvider {
   readonly provider: Provider;
+  /**
+   * True when only the bank's redirect back can finish a consent (Enable Banking: the callback's
+   * code): a pending link is then not asked about in the background, only given up after a while.
+   */
+  readonly linkFinishedByCallbackOnly?: boolean;
   /** Banks available in a country. */
   listInstitutions(query: InstitutionQuery): Promise<ProviderInstitution[]>;
   /** One bank, with its feature flags. */

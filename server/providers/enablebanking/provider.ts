@@ -73,6 +73,8 @@ export interface EnableBankingProviderOptions {
 /** Enable Banking as a {@link BankProvider}. */
 export class EnableBankingProvider implements BankProvider {
   readonly provider = Provider.ENABLEBANKING;
+  /** The authorisation becomes a session only with the callback's code (no session to poll before). */
+  readonly linkFinishedByCallbackOnly = true;
   private readonly now: () => Date;
   /** Account resources seen with a session (uid → resource and institution). */
   private readonly accounts = new Map<

@@ -16,7 +16,10 @@ import { getConfig, resetConfigForTests } from "@/server/config";
 import { providerOfConnection, providerOfLinkReference } from "@/server/domain/connection-provider";
 import {
   ConnectionActionError,
+  GIVE_UP_AFTER_MS,
   listConnections,
+  POLL_AFTER_MS,
+  pollPendingLinks,
   refreshConnection,
   removeConnection,
   startLink,
@@ -48,6 +51,7 @@ vi.mock("@/server/auth", () => ({
 const { GET } = await import("@/app/connections/callback/route");
 
 const SANDBOX_FINANCE_EB = "XX:Sandbox Finance";
+const DAY_MS = 86_400_000;
 // Another bank on the GoCardless side: the same bank through both would be one set of accounts
 // (recognised by IBAN, held by the newest connection), which is the sync side's subject.
 const BRIGHTWATER_GC = "BRIGHTWATER_BRWTGB2L";
@@ -251,6 +255,31 @@ describe("finding a connection's provider", () => {
     );
     expect(unknown).toBeInstanceOf(ConnectionActionError);
     await testDb.db.connection.delete({ where: { id: eb.connectionId } });
+  });
+});
+
+describe("an Enable Banking link the browser never came back from", () => {
+  it("is not asked about in the background (no session yet), and given up after seven days", async () => {
+    const started = await startEnableBanking();
+    const eb = registry().get(Provider.ENABLEBANKING);
+    const at = (ms: number) => () => new Date(Date.now() + ms);
+    const soon = await pollPendingLinks(testDb.db, eb, { now: at(POLL_AFTER_MS + 60_000) });
+    expect(soon).toMatchObject({ polled: 1, stillPending: 1 });
+    const waiting = await testDb.db.connection.findUniqueOrThrow({
+      where: { id: started.connectionId },
+    });
+    expect(waiting).toMatchObject({ status: ConnectionStatus.PENDING, lastError: null });
+    expect(waiting.requisitionPolledAt).not.toBeNull();
+    expect(await refreshConnection(testDb.db, eb, started.connectionId)).toBe(
+      ConnectionStatus.PENDING,
+    );
+
+    const late = await pollPendingLinks(testDb.db, eb, { now: at(GIVE_UP_AFTER_MS + DAY_MS) });
+    expect(late).toMatchObject({ polled: 1, abandoned: 1 });
+    expect(
+      await testDb.db.connection.findUniqueOrThrow({ where: { id: started.connectionId } }),
+    ).toMatchObject({ status: ConnectionStatus.ERROR });
+    await testDb.db.connection.delete({ where: { id: started.connectionId } });
   });
 });
 
