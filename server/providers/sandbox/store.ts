@@ -8,6 +8,7 @@ import {
   chmodSync,
   closeSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -129,9 +130,14 @@ const STATE_FILE_MODE = 0o600;
 /**
  * Writes `text` to `path` so that no reader ever sees a half-written file or a moment of looser
  * permissions: a fresh temporary file created with {@link STATE_FILE_MODE}, flushed, then renamed
- * over the old one (a rename replaces the old file's mode too).
+ * over the old one (a rename replaces the old file's mode too). With `exclusive`, the file is only
+ * created, never replaced: false when it already exists (another process made it first).
  */
-export function writePrivateFile(path: string, text: string): void {
+export function writePrivateFile(
+  path: string,
+  text: string,
+  options: { exclusive?: boolean } = {},
+): boolean {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   // "wx": never reuse a file someone else created at that name with other permissions.
@@ -143,9 +149,17 @@ export function writePrivateFile(path: string, text: string): void {
     closeSync(fd);
   }
   try {
-    renameSync(temporary, path);
+    if (!options.exclusive) {
+      renameSync(temporary, path);
+      return true;
+    }
+    // A hard link is created whole or not at all, and never over an existing file.
+    linkSync(temporary, path);
+    rmSync(temporary, { force: true });
+    return true;
   } catch (error) {
     rmSync(temporary, { force: true });
+    if (options.exclusive && (error as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw error;
   }
 }

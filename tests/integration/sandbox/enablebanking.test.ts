@@ -3,11 +3,19 @@
  * page's edge cases, sessions, and its state file.
  */
 import { createPrivateKey, sign } from "node:crypto";
-import { chmodSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fileEbStore } from "@/server/providers/sandbox/enablebanking/store";
+import { writePrivateFile } from "@/server/providers/sandbox/store";
 import { SandboxBank } from "@/server/providers/sandbox/bank";
 import { ebFaultsSchema, takeEbFault } from "@/server/providers/sandbox/enablebanking/faults";
 import { type EbHarness, authorise, startHarness } from "../providers/enablebanking/helpers";
@@ -190,6 +198,19 @@ describe("sandbox Enable Banking: knobs and state", () => {
     ).toBeDefined();
     expect(faults.rateLimited).toBeUndefined();
     expect(ebFaultsSchema.safeParse({ unknownKnob: {} }).success).toBe(false);
+  });
+
+  it("creates its key file only once: a process that comes second keeps the first one's key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "eb-sandbox-"));
+    const path = join(dir, "sandbox-enablebanking.json");
+    expect(writePrivateFile(path, "first", { exclusive: true })).toBe(true);
+    expect(writePrivateFile(path, "second", { exclusive: true })).toBe(false);
+    expect(readFileSync(path, "utf8")).toBe("first");
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    // No temporary file is left behind either way.
+    expect(readdirSync(dir)).toEqual(["sandbox-enablebanking.json"]);
+    expect(writePrivateFile(path, "replaced")).toBe(true);
+    expect(readFileSync(path, "utf8")).toBe("replaced");
   });
 
   it("keeps its key pair and sessions in a 0600 file across restarts, and refuses a foreign file", async () => {

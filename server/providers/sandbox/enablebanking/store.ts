@@ -107,7 +107,8 @@ export const ENABLEBANKING_SANDBOX_STATE_FILE = "sandbox-enablebanking.json";
 
 /**
  * A store persisted at `path` (mode 0600, written atomically on every save). A missing file is
- * created at once with a new key pair; an unreadable one is an error naming the file.
+ * created at once with a new key pair (only if no other process created it meanwhile: then its
+ * key is used); an unreadable one is an error naming the file.
  */
 export function fileEbStore(path: string): EbSandboxStore {
   let text: string | undefined;
@@ -119,7 +120,11 @@ export function fileEbStore(path: string): EbSandboxStore {
   let state: EbSandboxState;
   if (text === undefined) {
     state = emptyEbState();
-    writePrivateFile(path, JSON.stringify(state));
+    // The app and the worker may both start first: whoever creates the file wins, the other
+    // reads its key instead of replacing it with its own.
+    if (!writePrivateFile(path, JSON.stringify(state), { exclusive: true })) {
+      return fileEbStore(path);
+    }
   } else {
     let raw: unknown;
     try {
