@@ -288,7 +288,8 @@ export class EnableBankingProvider implements BankProvider {
    * Every page of the account's transactions in the range (no status filter: banks apply it
    * unreliably, so rows are sorted here). A window wider than the history known to be accepted
    * (`options.historyDays`, or what this process learnt for the account) is narrowed to it first;
-   * no start at all (a first sync) asks for exactly that much. When the bank refuses the period,
+   * no start at all (a first sync) asks for exactly that much, or for the widest usual history
+   * (730 days) when nothing is known. When the bank refuses the period,
    * the window is narrowed — to the bank's own `date_from` when it says one, else down a ladder of
    * usual limits — and tried again; what was accepted is remembered for the account and returned
    * as `learnedHistoryDays`, for the caller to keep.
@@ -308,6 +309,9 @@ export class EnableBankingProvider implements BankProvider {
     if (learned !== undefined && (!dateFrom || daysBetween(dateFrom, end) > learned)) {
       dateFrom = minusDays(end, learned);
     }
+    // A first sync with nothing learnt asks for the widest usual history (without a start the
+    // bank would choose, often only 90 days) and narrows if the bank refuses it.
+    dateFrom ??= minusDays(end, HISTORY_LADDER[0]);
     let calls = 0;
     let narrowedTo: number | undefined;
     let pages: TransactionPages | undefined;

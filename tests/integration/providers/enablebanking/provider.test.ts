@@ -287,14 +287,16 @@ describe("Enable Banking provider", () => {
       date_from: "2026-10-21",
       date_to: undefined,
     });
-    // No range and nothing learnt: the bank's own default window.
+    // No range and nothing learnt: the widest usual history (730 days) first; this bank keeps
+    // 90 days, refuses the wider windows, and the accepted one is learnt.
     const fresh = new EnableBankingProvider(h.client(), { now: () => h.clock.now });
     const defaults = await fresh.getTransactions(other, {}, { stableAccountKey: "k" });
     expect((defaults.raw as { query: unknown }).query).toEqual({
-      date_from: undefined,
+      date_from: "2026-08-22",
       date_to: undefined,
     });
-    expect(defaults.learnedHistoryDays).toBeUndefined();
+    expect(defaults.learnedHistoryDays).toBe(90);
+    expect(defaults.callsUsed).toBeGreaterThan(1);
     expect(defaults.data.booked.length).toBeGreaterThan(0);
     // Known from earlier (stored on the institution): asked for first, never refused.
     h.server.bank.enableBanking.faults = { historyLimit: { days: 60 } };
