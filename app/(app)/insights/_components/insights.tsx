@@ -80,10 +80,14 @@ export function Insights() {
       }
       const engine = await engineModule;
       const progress = (next: EngineProgress) => show({ kind: "working", progress: next });
-      // Without a saved build the sources are needed anyway: download them while DuckDB starts.
-      const prefetched = saved ? undefined : engine.downloadSources(progress);
-      prefetched?.catch(() => undefined); // Reported where it is awaited.
-      const [duck, version] = await Promise.all([engine.startEngine(), engine.fetchDataVersion()]);
+      // Without a saved build the sources are needed anyway: load them while DuckDB starts.
+      const loading = saved ? undefined : engine.loadSources(engine.startEngine(), progress);
+      loading?.catch(() => undefined); // Reported where it is awaited.
+      // A first visit needs no separate version check: the sources' ETags carry it.
+      const [duck, version] = await Promise.all([
+        engine.startEngine(),
+        saved ? engine.fetchDataVersion() : null,
+      ]);
       engineRef.current = duck;
       let timings: LoadTimings | null = null;
       let restored = false;
@@ -97,7 +101,7 @@ export function Insights() {
         }
       }
       if (!restored) {
-        timings = await engine.loadAndBuild(duck, progress, prefetched);
+        timings = await engine.loadAndBuild(duck, progress, loading);
       }
       const overview = await queryOverview(duck.conn);
       overviewRef.current = overview;
@@ -123,12 +127,18 @@ export function Insights() {
         `ready after ${ms(performance.now() - started)}`,
       ];
       show({ kind: "ready", timings: parts.join(", ") });
-      if (!restored) {
+      const builtVersion = timings?.version;
+      if (!restored && builtVersion) {
         // Saves run one after another, so a filter's save never overtakes the build's.
         const tables = engine.exportTables(duck);
         savingRef.current = savingRef.current
           .then(async () =>
-            saveBuild({ version, savedAt: Date.now(), data: fresh, tables: await tables }),
+            saveBuild({
+              version: builtVersion,
+              savedAt: Date.now(),
+              data: fresh,
+              tables: await tables,
+            }),
           )
           .catch(() => undefined); // A failed save only costs the next visit a build.
         await savingRef.current;

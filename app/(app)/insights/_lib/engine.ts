@@ -5,7 +5,7 @@
  * saved and restored for the next visit. Client-only: import it from an effect.
  */
 import type { AsyncDuckDB, AsyncDuckDBConnection } from "@duckdb/duckdb-wasm";
-import { tableToIPC } from "apache-arrow";
+import { RecordBatchReader, Table, tableToIPC, type RecordBatch } from "apache-arrow";
 import { analyticsProject } from "@/analytics/index";
 import { buildProject, queryRows, quoteIdent, type SqlConnection } from "@/analytics/runner";
 import { SOURCES } from "@/analytics/sources";
@@ -60,99 +60,166 @@ export async function fetchDataVersion(): Promise<string> {
   return ((await response.json()) as { version: string }).version;
 }
 
-/** Downloads one source as Arrow IPC, reporting the bytes received so far across all sources. */
-async function download(
+/** Record batches gathered before each insert into DuckDB (a few per insert at 1M rows). */
+const INSERT_CHUNK_ROWS = 262_144;
+/** Raw bytes kept of a source's start: enough for a stream with no rows (schema, dictionaries). */
+const EMPTY_STREAM_BYTES = 1_048_576;
+
+/** One source loaded into DuckDB. */
+interface LoadedSource {
+  /** The data version the server read it at (its ETag). */
+  version: string | null;
+  /** When its last byte arrived. */
+  downloadedAt: number;
+}
+
+/**
+ * Downloads one source as Arrow IPC and loads it into DuckDB while it arrives: record batches are
+ * decoded as they come and inserted a few at a time (the first insert creates the table, waiting
+ * for the engine if it is still starting), so the insert overlaps the transfer instead of
+ * following it. A source with no rows is loaded from its raw bytes (schema and dictionaries).
+ */
+async function loadSource(
+  engine: Promise<Engine>,
   name: string,
   onBytes: (bytes: number) => void,
-): Promise<{ bytes: Uint8Array; version: string | null }> {
+): Promise<LoadedSource> {
   const response = await fetch(`/api/analytics/${encodeURIComponent(name)}`, {
     cache: "no-store",
   });
   if (!response.ok || !response.body) {
     throw new Error(`Could not download ${name} (HTTP ${response.status})`);
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.length;
-    onBytes(value.length);
+  const start: Uint8Array[] = [];
+  let startBytes = 0;
+  const counted = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        onBytes(chunk.length);
+        if (startBytes < EMPTY_STREAM_BYTES) {
+          start.push(chunk);
+          startBytes += chunk.length;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const table = quoteIdent(name);
+  let created = false;
+  const insert = async (bytes: Uint8Array) => {
+    const duck = await engine;
+    if (!created) await duck.raw.query(`DROP TABLE IF EXISTS ${table}`);
+    await duck.raw.insertArrowFromIPCStream(bytes, { name, create: !created });
+    created = true;
+  };
+  let pending: RecordBatch[] = [];
+  let rows = 0;
+  const reader = await RecordBatchReader.from(counted);
+  for await (const batch of reader) {
+    // The reader makes up an empty batch for a stream without rows; it has no dictionaries.
+    if (batch.numRows === 0) continue;
+    pending.push(batch);
+    rows += batch.numRows;
+    if (rows >= INSERT_CHUNK_ROWS) {
+      const chunk = pending;
+      pending = [];
+      rows = 0;
+      await insert(tableToIPC(new Table(chunk), "stream"));
+    }
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
+  const downloadedAt = performance.now();
+  if (pending.length > 0) await insert(tableToIPC(new Table(pending), "stream"));
+  if (!created) {
+    const bytes = new Uint8Array(startBytes);
+    let at = 0;
+    for (const chunk of start) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    await insert(bytes);
   }
-  return { bytes, version: response.headers.get("etag")?.replaceAll('"', "") ?? null };
+  return { version: response.headers.get("etag")?.replaceAll('"', "") ?? null, downloadedAt };
 }
 
-/** Every source downloaded, with the time it took. */
-export interface Downloads {
-  files: Array<{ bytes: Uint8Array; version: string | null }>;
+/** Timings of a full load, for the page's footnote and the benchmark. */
+export interface LoadTimings {
+  /** From the first request to the last byte of every source. */
+  downloadMs: number;
   bytes: number;
-  ms: number;
+  /** Inserting what was still left when the last byte arrived. */
+  insertMs: number;
+  buildMs: number;
+  /**
+   * The data version every source was read at (their common ETag), or null when they differ
+   * (the data changed while they were read): such a build is not saved for the next visit.
+   */
+  version: string | null;
+}
+
+/** The version every source was read at, or null when they differ or one has none. */
+export function commonVersion(versions: ReadonlyArray<string | null>): string | null {
+  const distinct = new Set(versions);
+  const [only] = distinct;
+  return distinct.size === 1 && only ? only : null;
+}
+
+/** Every source in DuckDB, with how long the transfer and the insert took. */
+export interface LoadedSources {
+  bytes: number;
+  downloadMs: number;
+  insertMs: number;
+  version: string | null;
 }
 
 /**
- * Downloads every source in parallel (start it alongside {@link startEngine}: the transfer then
- * overlaps the engine's start), reporting the bytes received so far.
+ * Downloads every source in parallel and loads each into DuckDB as it arrives. Start it with
+ * {@link startEngine}'s promise at once: the transfer overlaps the engine's start, and the
+ * inserts overlap the transfer. Reports the bytes received so far.
  */
-export async function downloadSources(
+export async function loadSources(
+  engine: Promise<Engine>,
   onProgress: (progress: EngineProgress) => void,
-): Promise<Downloads> {
+): Promise<LoadedSources> {
   let received = 0;
   const started = performance.now();
-  const files = await Promise.all(
+  const loaded = await Promise.all(
     SOURCES.map((source) =>
-      download(source.name, (bytes) => {
+      loadSource(engine, source.name, (bytes) => {
         received += bytes;
         onProgress({ step: "downloading", bytes: received, source: source.name });
       }),
     ),
   );
-  return { files, bytes: received, ms: performance.now() - started };
-}
-
-/** Timings of a full load, for the page's footnote and the benchmark. */
-export interface LoadTimings {
-  downloadMs: number;
-  bytes: number;
-  insertMs: number;
-  buildMs: number;
+  const downloadedAt = Math.max(...loaded.map((source) => source.downloadedAt));
+  return {
+    bytes: received,
+    downloadMs: downloadedAt - started,
+    insertMs: performance.now() - downloadedAt,
+    version: commonVersion(loaded.map((source) => source.version)),
+  };
 }
 
 /**
- * Loads the downloaded sources into DuckDB (downloading them first unless given) and builds
- * every model. A failing model throws the runner's ModelBuildError, which names it.
+ * Loads the sources into DuckDB (unless already loading) and builds every model. A failing
+ * model throws the runner's ModelBuildError, which names it.
  */
 export async function loadAndBuild(
   engine: Engine,
   onProgress: (progress: EngineProgress) => void,
-  prefetched?: Promise<Downloads>,
+  loading?: Promise<LoadedSources>,
 ): Promise<LoadTimings> {
-  const downloads = await (prefetched ?? downloadSources(onProgress));
-  const downloaded = performance.now();
-  for (const [index, source] of SOURCES.entries()) {
-    await engine.raw.query(`DROP TABLE IF EXISTS ${quoteIdent(source.name)}`);
-    await engine.raw.insertArrowFromIPCStream(downloads.files[index]!.bytes, {
-      name: source.name,
-      create: true,
-    });
-  }
+  const loaded = await (loading ?? loadSources(Promise.resolve(engine), onProgress));
   const inserted = performance.now();
   await buildProject(engine.conn, analyticsProject(), {
     onBuilt: (table, index, total) =>
       onProgress({ step: "building", model: table.name, index: index + 1, total }),
   });
   return {
-    downloadMs: downloads.ms,
-    bytes: downloads.bytes,
-    insertMs: inserted - downloaded,
+    downloadMs: loaded.downloadMs,
+    bytes: loaded.bytes,
+    insertMs: loaded.insertMs,
     buildMs: performance.now() - inserted,
+    version: loaded.version,
   };
 }
 
