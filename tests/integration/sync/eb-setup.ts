@@ -8,6 +8,7 @@ import { ConnectionStatus, Provider } from "@/generated/prisma/enums";
 import type { PrismaClient } from "@/server/db/client";
 import { EnableBankingClient } from "@/server/providers/enablebanking/api/client";
 import { EnableBankingProvider } from "@/server/providers/enablebanking/provider";
+import { authorise } from "@/tests/integration/providers/enablebanking/helpers";
 import { TEST_APP_ORIGIN, type Harness } from "@/tests/integration/sandbox/harness";
 
 /** The sandbox's Sandbox Finance as an Enable Banking ASPSP. */
@@ -44,16 +45,7 @@ export async function authoriseSession(
     redirectUrl: `${TEST_APP_ORIGIN}/connections/callback`,
     reference,
   });
-  const page = await fetch(started.redirectUrl);
-  if (page.status !== 200) throw new Error(`authorisation page answered ${page.status}`);
-  await page.text();
-  const answer = await fetch(started.redirectUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: "action=approve",
-    redirect: "manual",
-  });
-  const query = new URL(answer.headers.get("location") as string).searchParams;
+  const query = await authorise(started.redirectUrl, "approve");
   const resolved = await provider.resolveLink(started.providerReference, {
     code: query.get("code") ?? undefined,
     state: query.get("state") ?? undefined,

@@ -18,6 +18,7 @@ import { syncConnection, type SyncOptions } from "@/server/sync/engine";
 import { connectionSyncAvailability } from "@/server/sync/availability";
 import { ENABLEBANKING_QUOTA } from "@/server/sync/quota";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
+import { authorise } from "@/tests/integration/providers/enablebanking/helpers";
 import { startHarness, TEST_APP_ORIGIN, type Harness } from "@/tests/integration/sandbox/harness";
 import {
   EB_SANDBOX_FINANCE,
@@ -328,14 +329,7 @@ describe("one core account per bank account", () => {
       { now: harness.clock.now },
     );
     const consent = new URL(new URL(started.redirectUrl).pathname, harness.server.origin);
-    await (await fetch(consent)).text();
-    const answer = await fetch(consent, {
-      method: "POST",
-      body: new URLSearchParams({ action: "approve" }),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      redirect: "manual",
-    });
-    const ref = new URL(answer.headers.get("location") ?? "").searchParams.get("ref");
+    const ref = (await authorise(consent.href, "approve")).get("ref");
     const outcome = await completeLink(
       db,
       gcProvider,
@@ -379,14 +373,7 @@ describe("one core account per bank account", () => {
         },
         { now: harness.clock.now },
       );
-      await (await fetch(started.redirectUrl)).text();
-      const answer = await fetch(started.redirectUrl, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: "action=approve",
-        redirect: "manual",
-      });
-      const query = new URL(answer.headers.get("location") as string).searchParams;
+      const query = await authorise(started.redirectUrl, "approve");
       return completeLink(
         db,
         provider,

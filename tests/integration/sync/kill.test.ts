@@ -1,177 +1,47 @@
 /**
- * Kill test: a sync SIGKILLed at any point (after the consent refresh, after a fetch, after the
- * raw rows, after the core rows, between accounts) and then resumed leaves raw and core tables
- * exactly as one clean run does: nothing lost, nothing duplicated. The child process kills itself
- * at a named point (FINBOARD_SYNC_KILL_AT), so the test needs no timing.
+ * Kill test for a GoCardless connection: a sync SIGKILLed at any point and then resumed leaves the
+ * raw (`gocardless.*`) and core tables exactly as one clean run does (see kill-harness.ts).
  */
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionStatus, Provider, SyncRunStatus } from "@/generated/prisma/enums";
-import type { PrismaClient } from "@/server/db/client";
-import { SYNC_LEASE_MS, syncConnection } from "@/server/sync/engine";
-import { failExpiredRuns, SyncAlreadyRunningError } from "@/server/sync/journal";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
-import { withClient } from "@/tests/helpers/postgres-url";
-import { startHarness, type Harness } from "@/tests/integration/sandbox/harness";
+import { Provider } from "@/generated/prisma/enums";
+import { describeKillAndResume } from "./kill-harness";
 import { providerFor } from "./setup";
 
 const INSTITUTION = "BRIGHTWATER_BRWTGB2L";
-const CHILD = path.resolve("tests/integration/sync/kill-child.ts");
 
-let harness: Harness;
-let requisition: { id: string; reference: string; accounts: string[] };
-const databases: TestDatabase[] = [];
-
-beforeAll(async () => {
-  // The large profile over a 30-day agreement: a few thousand rows, not a hundred thousand.
-  harness = await startHarness({ profile: "large" });
-  const linked = await harness.link(INSTITUTION, { max_historical_days: 30 });
-  requisition = {
-    id: linked.requisition.id,
-    reference: linked.requisition.reference,
-    accounts: linked.accounts,
-  };
-});
-afterAll(async () => {
-  await harness?.close();
-  for (const database of databases) await database.drop();
-});
-
-/** A fresh database with a LINKED connection to the one requisition every run shares. */
-async function freshConnection(): Promise<{ database: TestDatabase; connectionId: string }> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  const institution = await database.db.institution.create({
-    data: {
-      provider: Provider.GOCARDLESS,
-      providerInstitutionId: INSTITUTION,
-      name: "Brightwater",
-      countries: ["GB"],
-      transactionTotalDays: 730,
-      maxAccessValidForDays: 180,
-    },
-  });
-  const connection = await database.db.connection.create({
-    data: {
-      provider: Provider.GOCARDLESS,
-      institutionId: institution.id,
-      status: ConnectionStatus.LINKED,
-      reference: requisition.reference,
-      providerReference: requisition.id,
-    },
-  });
-  // The accounts as the link callback creates them, with the same ids in every database: content
-  // hashes are keyed by the core account id, so the runs' rows are comparable byte for byte.
-  for (const [index, providerAccountId] of requisition.accounts.entries()) {
-    const id = `00000000-0000-4000-8000-00000000000${index + 1}`;
-    await database.db.account.create({
+describeKillAndResume({
+  title: "a sync killed at any point and resumed",
+  provider: Provider.GOCARDLESS,
+  async link(harness) {
+    // The large profile over a 30-day agreement: a few thousand rows, not a hundred thousand.
+    const linked = await harness.link(INSTITUTION, { max_historical_days: 30 });
+    return {
+      reference: linked.requisition.reference as string,
+      providerReference: linked.requisition.id as string,
+      accounts: linked.accounts,
+    };
+  },
+  async institution(db) {
+    const institution = await db.institution.create({
       data: {
-        id,
-        connectionId: connection.id,
         provider: Provider.GOCARDLESS,
-        providerAccountId,
-        name: "Account",
-        currency: "GBP",
-        aliases: {
-          create: { provider: Provider.GOCARDLESS, providerAccountId, connectionId: connection.id },
-        },
+        providerInstitutionId: INSTITUTION,
+        name: "Brightwater",
+        countries: ["GB"],
+        transactionTotalDays: 730,
+        maxAccessValidForDays: 180,
       },
     });
-  }
-  return { database, connectionId: connection.id };
-}
-
-/** Runs a sync in a child process that kills itself at `point`; resolves with how it ended. */
-function runChild(database: TestDatabase, connectionId: string, point: string) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>(
-    (resolve, reject) => {
-      // node itself, not the tsx CLI: its wrapper process would hide the child's signal.
-      const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
-        env: {
-          ...process.env,
-          DATABASE_URL: database.url,
-          SANDBOX_BASE_URL: harness.server.baseUrl,
-          CONNECTION_ID: connectionId,
-          SYNC_NOW: harness.clock.now().toISOString(),
-          FINBOARD_SYNC_KILL_AT: point,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let output = "";
-      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      child.on("error", reject);
-      child.on("exit", (code, signal) => resolve({ code, signal, output }));
-    },
-  );
-}
-
-/**
- * Everything a sync stores, without surrogate ids and timestamps: raw rows by natural key and
- * payload hash, core rows by provider ids and values, balances, and each account's watermark.
- */
-async function contents(url: string): Promise<Record<string, string[]>> {
-  const queries: Record<string, string> = {
+    return institution.id;
+  },
+  providerFor,
+  childEnv: (harness) => ({ SANDBOX_BASE_URL: harness.server.baseUrl }),
+  rawQueries: {
     rawTransactions: `SELECT account_id, status, resolved_id, payload_hash FROM gocardless.transaction`,
     rawBalances: `SELECT account_id, balance_type, reference_date::text, amount::text, payload_hash
                   FROM gocardless.balance`,
     rawAccounts: `SELECT id, metadata_hash, details_hash FROM gocardless.bank_account`,
-    transactions: `SELECT a.provider_account_id, t.provider_transaction_id, t.id_source, t.status,
-                     t.date::text, t.amount::text, t.description, t.payload_hash,
-                     t.superseded_at IS NOT NULL, p.provider_transaction_id
-                   FROM core.transaction t JOIN core.account a ON a.id = t.account_id
-                   LEFT JOIN core.transaction p ON p.id = t.replaces_pending_id`,
-    balances: `SELECT a.provider_account_id, b.date::text, b.provider_type, b.amount::text
-               FROM core.balance b JOIN core.account a ON a.id = b.account_id`,
-    accounts: `SELECT provider_account_id, name, currency, status,
-                 transactions_synced_through::text, current_balance::text FROM core.account`,
-    quarantined: `SELECT a.provider_account_id, q.payload_hash FROM core.quarantined_transaction q
-                  JOIN core.account a ON a.id = q.account_id`,
-  };
-  return withClient(url, async (client) => {
-    const result: Record<string, string[]> = {};
-    for (const [name, sql] of Object.entries(queries)) {
-      const { rows } = await client.query({ text: sql, rowMode: "array" });
-      result[name] = rows.map((row: unknown[]) => JSON.stringify(row)).sort();
-    }
-    return result;
-  });
-}
-
-async function resume(db: PrismaClient, connectionId: string) {
-  return syncConnection(db, providerFor(harness), connectionId, { now: harness.clock.now });
-}
-
-describe("a sync killed at any point and resumed", () => {
-  let clean: Record<string, string[]>;
-
-  beforeAll(async () => {
-    const { database, connectionId } = await freshConnection();
-    const outcome = await resume(database.db, connectionId);
-    expect(outcome.status).toBe(SyncRunStatus.SUCCEEDED);
-    clean = await contents(database.url);
-    // A few thousand rows over three accounts: enough for the kill points to fall mid-sync.
-    expect(clean.transactions!.length).toBeGreaterThan(2000);
-    expect(new Set(clean.accounts!).size).toBeGreaterThanOrEqual(2);
-  });
-
-  it.each(["resolved", "fetched", "raw-written", "core-written", "account-done", "raw-written#3"])(
-    "killed at %s: raw and core equal a clean run's",
-    async (point) => {
-      const { database, connectionId } = await freshConnection();
-      const killed = await runChild(database, connectionId, point);
-      expect(killed.signal, killed.output).toBe("SIGKILL");
-      // Until its lease lapses the dead run still counts as running, so nothing else may sync the
-      // connection; then the worker's reaper ends it, and the resumed sync starts.
-      await expect(resume(database.db, connectionId)).rejects.toBeInstanceOf(
-        SyncAlreadyRunningError,
-      );
-      const afterLease = new Date(harness.clock.now().getTime() + SYNC_LEASE_MS + 1);
-      expect(await failExpiredRuns(database.db, afterLease)).toHaveLength(1);
-      const outcome = await resume(database.db, connectionId);
-      expect(outcome.status, outcome.errorMessage ?? "").toBe(SyncRunStatus.SUCCEEDED);
-      expect(await contents(database.url)).toEqual(clean);
-    },
-  );
+  },
+  // A few thousand rows over three accounts: enough for the kill points to fall mid-sync.
+  minTransactions: 2000,
+  points: ["resolved", "fetched", "raw-written", "core-written", "account-done", "raw-written#3"],
 });

@@ -5,12 +5,14 @@
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 import { ConnectionStatus, Provider } from "@/generated/prisma/enums";
 import type { PrismaClient } from "@/server/db/client";
 import { GoCardlessClient } from "@/server/providers/gocardless/api/client";
 import { GoCardlessProvider } from "@/server/providers/gocardless/provider";
 import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbox/credentials";
-import type { Harness } from "@/tests/integration/sandbox/harness";
+import { createTestDatabase, type TestDatabase } from "@/tests/helpers/db";
+import { startHarness, type Harness } from "@/tests/integration/sandbox/harness";
 
 /** finboard's provider talking to the harness' sandbox (or `baseUrl`) on the harness' clock. */
 export function providerFor(
@@ -27,6 +29,42 @@ export function providerFor(
       timeoutMs: 30_000,
     }),
   );
+}
+
+/**
+ * Starts the sandbox harness (with `options`, then `onStart`) before a test file's tests and closes
+ * it after them, dropping every database made through `newDatabase`. Call it at the top of a file.
+ */
+export function harnessForFile(
+  options?: Parameters<typeof startHarness>[0],
+  onStart?: (harness: Harness) => void,
+): {
+  /** The started harness (only inside hooks and tests). */
+  harness: () => Harness;
+  /** A fresh database, dropped after the file's tests. */
+  newDatabase: () => Promise<TestDatabase>;
+} {
+  let harness: Harness | undefined;
+  const databases: TestDatabase[] = [];
+  beforeAll(async () => {
+    harness = await startHarness(options);
+    onStart?.(harness);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    for (const database of databases) await database.drop();
+  });
+  return {
+    harness: () => {
+      if (!harness) throw new Error("the harness starts in beforeAll");
+      return harness;
+    },
+    newDatabase: async () => {
+      const database = await createTestDatabase();
+      databases.push(database);
+      return database;
+    },
+  };
 }
 
 /** Links an institution at the sandbox and records the LINKED connection in core. */
