@@ -180,7 +180,7 @@ export async function beginExport(pool: pg.Pool): Promise<pg.PoolClient> {
     await client.query("SET LOCAL jit = off");
     return client;
   } catch (error) {
-    client.release(error instanceof Error ? error : true);
+    client.release(true);
     throw error;
   }
 }
@@ -191,15 +191,15 @@ export async function beginExport(pool: pg.Pool): Promise<pg.PoolClient> {
  */
 export async function endExport(client: pg.PoolClient, failure?: unknown): Promise<void> {
   if (failure !== undefined) {
-    client.release(failure instanceof Error ? failure : new Error(String(failure)));
+    client.release(true);
     return;
   }
-  try {
-    await client.query("COMMIT");
-    client.release();
-  } catch (error) {
-    client.release(error instanceof Error ? error : true);
-  }
+  // A COMMIT that fails leaves the connection in doubt: it is closed rather than reused.
+  const committed = await client.query("COMMIT").then(
+    () => true,
+    () => false,
+  );
+  client.release(!committed);
 }
 
 /**
@@ -231,7 +231,7 @@ export function sourceIpcStream(
           if (cancelled) return;
           if (next.done) {
             await end();
-            controller.enqueue(encoder?.footer ?? new Uint8Array(0));
+            controller.enqueue(END_OF_STREAM);
             controller.close();
           } else if (!encoder) {
             encoder = new IpcStreamEncoder(next.value);

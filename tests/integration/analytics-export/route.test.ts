@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeSourceBatch, SourceBatchBuilder, sourceSchema } from "@/analytics/arrow";
 import { openNodeDuckDb, type NodeDuckDb } from "@/analytics/duckdb-node";
 import { queryRows } from "@/analytics/runner";
-import { findSource, SOURCES } from "@/analytics/sources";
+import { findSource, SOURCES, type SourceDeclaration } from "@/analytics/sources";
 import {
   ARROW_STREAM_TYPE,
   beginExport,
@@ -245,6 +245,48 @@ describe("GET /api/analytics/<source>", () => {
     } finally {
       client.release();
     }
+  });
+});
+
+describe("failures", () => {
+  it("breaks the stream off on a database error mid-way and closes the connection", async () => {
+    const failing: SourceDeclaration = {
+      name: "src_failing",
+      description: "Fails at its third row.",
+      columns: [{ name: "n", type: "INTEGER", description: "" }],
+      select: "SELECT (10 / (3 - g))::text AS n FROM generate_series(1, 100000) AS g",
+    };
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const stream = sourceIpcStream(await beginExport(getPgPool()), failing, 1);
+      const read = (async () => {
+        for await (const part of stream as unknown as AsyncIterable<Uint8Array>) void part;
+      })();
+      await expect(read).rejects.toThrow(/division by zero/);
+      expect(errors).toHaveBeenCalledWith(
+        "[analytics] export of src_failing failed:",
+        expect.anything(),
+      );
+    } finally {
+      errors.mockRestore();
+    }
+    expect(getPgPool().totalCount - getPgPool().idleCount).toBe(0);
+  });
+
+  it("answers nothing when the data version cannot be read, and gives its connection back", async () => {
+    session.current = OWNER;
+    await database.db.$executeRawUnsafe("ALTER TABLE core.institution RENAME TO institution_away");
+    try {
+      await expect(get("src_accounts")).rejects.toThrow(/institution/);
+    } finally {
+      await database.db.$executeRawUnsafe(
+        "ALTER TABLE core.institution_away RENAME TO institution",
+      );
+    }
+    expect(getPgPool().totalCount - getPgPool().idleCount).toBe(0);
+    const again = await get("src_accounts");
+    expect(again.status).toBe(200);
+    await again.body?.cancel();
   });
 });
 
