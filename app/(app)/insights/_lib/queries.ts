@@ -148,18 +148,6 @@ function where(filter: InsightsFilter, options: { pending: boolean; column?: str
 }
 
 const text = (value: unknown): string => String(value);
-
-/** The rows of a list-of-structs value (an Arrow vector, or an array), as plain objects. */
-function nestedRows(value: unknown): Row[] {
-  if (value === null || value === undefined) return [];
-  const items = Array.isArray(value)
-    ? value
-    : Array.from((value as { toArray(): ArrayLike<unknown> }).toArray());
-  return items.map((item) => {
-    const structRow = item as { toJSON?: () => Row };
-    return typeof structRow.toJSON === "function" ? structRow.toJSON() : { ...(item as Row) };
-  });
-}
 const textOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : String(value);
 
@@ -198,68 +186,77 @@ export async function queryInsights(
 ): Promise<InsightsData> {
   const filter = cleanFilter(rawFilter);
   const flowWhere = where(filter, { pending: true });
+  const cashFlowQuery = queryRows(
+    conn,
+    `SELECT strftime(month, '%Y-%m') AS month, currency,
+            sum(income)::VARCHAR AS income, sum(spending)::VARCHAR AS spending,
+            sum(net)::VARCHAR AS net
+       FROM mart_monthly_cash_flow WHERE ${flowWhere}
+      GROUP BY month, currency ORDER BY month, currency`,
+  );
+  const totalsQuery = queryRows(
+    conn,
+    `SELECT currency, sum(income)::VARCHAR AS income, sum(spending)::VARCHAR AS spending,
+            sum(net)::VARCHAR AS net,
+            CASE WHEN sum(income) > 0
+                 THEN round(sum(net) * 100 / sum(income), 1)::DECIMAL(9, 1)::VARCHAR END AS rate,
+            count(DISTINCT month)::INTEGER AS months
+       FROM mart_monthly_cash_flow WHERE ${flowWhere}
+      GROUP BY currency ORDER BY currency`,
+  );
+  const categoriesQuery = queryRows(
+    conn,
+    `WITH filtered AS (
+       SELECT month, currency, category, spending FROM mart_spending_by_category
+        WHERE ${flowWhere}),
+     ranked AS (
+       SELECT currency, category,
+              row_number() OVER (PARTITION BY currency ORDER BY sum(spending) DESC, category) AS n
+         FROM filtered GROUP BY currency, category)
+     SELECT strftime(f.month, '%Y-%m') AS month, f.currency,
+            CASE WHEN r.n <= ${TOP_CATEGORIES} THEN f.category ELSE 'Other' END AS category,
+            sum(f.spending)::VARCHAR AS spending
+       FROM filtered f JOIN ranked r USING (currency, category)
+      GROUP BY ALL ORDER BY month, currency, min(r.n)`,
+  );
+  const merchantsQuery = queryRows(
+    conn,
+    `SELECT currency, counterparty, sum(spending)::VARCHAR AS spending,
+            sum(transactions)::INTEGER AS transactions
+       FROM mart_top_counterparties WHERE ${flowWhere}
+      GROUP BY currency, counterparty
+     QUALIFY row_number() OVER (PARTITION BY currency ORDER BY sum(spending) DESC, counterparty)
+             <= ${TOP_MERCHANTS}
+      ORDER BY currency, sum(spending) DESC, counterparty`,
+  );
+  const balancesQuery = queryRows(
+    conn,
+    `SELECT strftime(date, '%Y-%m-%d') AS date, currency, sum(balance)::VARCHAR AS balance
+       FROM mart_daily_balance WHERE ${where(filter, { pending: false, column: "date" })}
+      GROUP BY date, currency ORDER BY date, currency`,
+  );
   const accountCondition =
     filter.accounts.length > 0
       ? `WHERE r.account_id IN (${filter.accounts.map(quoteLiteral).join(", ")})`
       : "";
-  // One statement, one answer: each chart's rows come back as a list of structs in one row, so
-  // a filter change costs one trip to the engine's worker instead of six.
-  const [row] = await queryRows(
+  const recurringQuery = queryRows(
     conn,
-    `SELECT
-       (SELECT list(q ORDER BY q.month, q.currency) FROM (
-          SELECT strftime(month, '%Y-%m') AS month, currency,
-                 sum(income)::VARCHAR AS income, sum(spending)::VARCHAR AS spending,
-                 sum(net)::VARCHAR AS net
-            FROM mart_monthly_cash_flow WHERE ${flowWhere}
-           GROUP BY month, currency) AS q) AS cash_flow,
-       (SELECT list(q ORDER BY q.currency) FROM (
-          SELECT currency, sum(income)::VARCHAR AS income, sum(spending)::VARCHAR AS spending,
-                 sum(net)::VARCHAR AS net,
-                 CASE WHEN sum(income) > 0
-                      THEN round(sum(net) * 100 / sum(income), 1)::DECIMAL(9, 1)::VARCHAR END AS rate,
-                 count(DISTINCT month)::INTEGER AS months
-            FROM mart_monthly_cash_flow WHERE ${flowWhere}
-           GROUP BY currency) AS q) AS totals,
-       (SELECT list(q ORDER BY q.month, q.currency, q.rank) FROM (
-          WITH filtered AS (
-            SELECT month, currency, category, spending FROM mart_spending_by_category
-             WHERE ${flowWhere}),
-          ranked AS (
-            SELECT currency, category,
-                   row_number() OVER (PARTITION BY currency ORDER BY sum(spending) DESC, category) AS n
-              FROM filtered GROUP BY currency, category)
-          SELECT strftime(f.month, '%Y-%m') AS month, f.currency,
-                 CASE WHEN r.n <= ${TOP_CATEGORIES} THEN f.category ELSE 'Other' END AS category,
-                 sum(f.spending)::VARCHAR AS spending, min(r.n) AS rank
-            FROM filtered f JOIN ranked r USING (currency, category)
-           GROUP BY ALL) AS q) AS categories,
-       (SELECT list(q ORDER BY q.currency, q.rank) FROM (
-          SELECT currency, counterparty, sum(spending)::VARCHAR AS spending,
-                 sum(transactions)::INTEGER AS transactions,
-                 row_number() OVER (PARTITION BY currency ORDER BY sum(spending) DESC, counterparty)
-                   AS rank
-            FROM mart_top_counterparties WHERE ${flowWhere}
-           GROUP BY currency, counterparty
-          QUALIFY rank <= ${TOP_MERCHANTS}) AS q) AS merchants,
-       (SELECT list(q ORDER BY q.date, q.currency) FROM (
-          SELECT strftime(date, '%Y-%m-%d') AS date, currency, sum(balance)::VARCHAR AS balance
-            FROM mart_daily_balance WHERE ${where(filter, { pending: false, column: "date" })}
-           GROUP BY date, currency) AS q) AS balances,
-       (SELECT list(q ORDER BY q.next_date, q.counterparty) FROM (
-          SELECT a.account_name, r.currency, r.counterparty, r.cadence,
-                 r.typical_amount::VARCHAR AS amount, r.occurrences,
-                 strftime(r.last_date, '%Y-%m-%d') AS last_date,
-                 strftime(r.next_expected_date, '%Y-%m-%d') AS next_date
-            FROM mart_recurring_payments r JOIN stg_accounts a USING (account_id)
-           ${accountCondition}) AS q) AS recurring`,
+    `SELECT a.account_name, r.currency, r.counterparty, r.cadence,
+            r.typical_amount::VARCHAR AS amount, r.occurrences,
+            strftime(r.last_date, '%Y-%m-%d') AS last_date,
+            strftime(r.next_expected_date, '%Y-%m-%d') AS next_date
+       FROM mart_recurring_payments r JOIN stg_accounts a USING (account_id) ${accountCondition}
+      ORDER BY r.next_expected_date, r.counterparty`,
   );
-  const cashFlow = nestedRows(row?.cash_flow);
-  const totals = nestedRows(row?.totals);
-  const categories = nestedRows(row?.categories);
-  const merchants = nestedRows(row?.merchants);
-  const balances = nestedRows(row?.balances);
-  const recurring = nestedRows(row?.recurring);
+  // Sent together: the engine answers them one after another, without a round trip between.
+  const [cashFlow, totals, categories, merchants, balances, recurring] = await Promise.all([
+    cashFlowQuery,
+    totalsQuery,
+    categoriesQuery,
+    merchantsQuery,
+    balancesQuery,
+    recurringQuery,
+  ]);
   return {
     filter,
     ...overview,
