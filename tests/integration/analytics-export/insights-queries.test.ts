@@ -16,7 +16,9 @@ import {
   defaultRange,
   queryInsights,
   queryOverview,
+  QUERY_CACHE_SIZE,
   type InsightsData,
+  type QueryCache,
 } from "@/app/(app)/insights/_lib/queries";
 
 let duck: NodeDuckDb;
@@ -140,6 +142,54 @@ describe("Insights queries", () => {
     expect(() => cleanFilter({ ...ALL, from: "2024-13" })).toThrow(/YYYY-MM/);
     const rows = await queryRows(duck.conn, "SELECT count(*)::INTEGER AS n FROM stg_accounts");
     expect(rows).toEqual([{ n: 3 }]);
+  });
+
+  it("answer a statement asked before from the cache, and only that", async () => {
+    const overview = await queryOverview(duck.conn);
+    const asked: string[] = [];
+    const counting = {
+      query: (sql: string) => {
+        asked.push(sql);
+        return duck.conn.query(sql);
+      },
+    };
+    const cache: QueryCache = new Map();
+    const first = await queryInsights(counting, overview, ALL, cache);
+    expect(asked).toHaveLength(6);
+    expect(first).toEqual(await queryInsights(duck.conn, overview, ALL));
+    // The same filter again: nothing asked.
+    expect(await queryInsights(counting, overview, ALL, cache)).toEqual(first);
+    expect(asked).toHaveLength(6);
+    // "Include pending" changes the flows, not the balances or the recurring payments.
+    const pending = await queryInsights(
+      counting,
+      overview,
+      { ...ALL, includePending: true },
+      cache,
+    );
+    expect(asked).toHaveLength(10);
+    expect(pending).toEqual(
+      await queryInsights(duck.conn, overview, { ...ALL, includePending: true }),
+    );
+    // A failed statement is not kept: asked again next time.
+    const failing = {
+      query: (sql: string) => {
+        asked.push(sql);
+        throw new Error("engine stopped");
+      },
+    };
+    const other = { ...ALL, from: "2024-02" };
+    await expect(queryInsights(failing, overview, other, cache)).rejects.toThrow("engine stopped");
+    await queryInsights(counting, overview, other, cache);
+    expect(asked.length).toBeGreaterThan(10 + 4);
+    // Bounded: the oldest answers go.
+    for (let month = 1; month <= 12; month++) {
+      for (const year of [2021, 2022, 2023]) {
+        const from = `${year}-${String(month).padStart(2, "0")}`;
+        await queryInsights(duck.conn, overview, { ...ALL, from }, cache);
+      }
+    }
+    expect(cache.size).toBeLessThanOrEqual(QUERY_CACHE_SIZE);
   });
 
   it("see no span in a database without transactions (the page's empty state)", async () => {

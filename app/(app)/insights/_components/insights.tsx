@@ -11,6 +11,7 @@ import {
   queryOverview,
   type InsightsData,
   type InsightsFilter,
+  type QueryCache,
 } from "../_lib/queries";
 import styles from "../insights.module.css";
 import {
@@ -59,6 +60,9 @@ export function Insights() {
   });
   const engineRef = useRef<Engine | null>(null);
   const overviewRef = useRef<Pick<InsightsData, "accounts" | "span"> | null>(null);
+  // The marts' answers by statement, for this page's one build: a filter that comes back, or a
+  // chart the change does not touch, is answered without asking DuckDB again.
+  const cacheRef = useRef<QueryCache>(new Map());
   const [querying, setQuerying] = useState(false);
   // The filter as the person set it: the controls follow it at once, the charts when DuckDB
   // has answered (queries run in order on the one connection, so the last answer wins).
@@ -114,7 +118,7 @@ export function Insights() {
         return;
       }
       const filter = restored && saved ? saved.data.filter : defaultFilter(overview.span);
-      const fresh = await queryInsights(duck.conn, overview, filter);
+      const fresh = await queryInsights(duck.conn, overview, filter, cacheRef.current);
       if (stopped) return;
       setData(fresh);
       setSource("duckdb");
@@ -162,7 +166,7 @@ export function Insights() {
     if (!engine || !overview) return;
     setQuerying(true);
     try {
-      const next = await queryInsights(engine.conn, overview, filter);
+      const next = await queryInsights(engine.conn, overview, filter, cacheRef.current);
       setData((previous) => keepUnchanged(previous, next));
       setSource("duckdb");
       savingRef.current = savingRef.current.then(() => saveData(next)).catch(() => undefined);

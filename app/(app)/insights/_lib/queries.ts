@@ -178,23 +178,60 @@ export async function queryOverview(
   };
 }
 
-/** Every chart's data for one filter (which must have passed {@link cleanFilter}). */
+/** Answers already given, by their SQL (see {@link queryInsights}). */
+export type QueryCache = Map<string, Promise<Row[]>>;
+
+/** Answers a {@link QueryCache} keeps: a few dozen filters' worth of small results. */
+export const QUERY_CACHE_SIZE = 120;
+
+/**
+ * Rows of `sql`, from `cache` when the same statement was asked before (the marts do not change
+ * between builds, so the same statement has the same answer). The oldest answers are dropped
+ * beyond {@link QUERY_CACHE_SIZE}; a failed one is not kept.
+ */
+function cachedRows(conn: SqlConnection, sql: string, cache?: QueryCache): Promise<Row[]> {
+  if (!cache) return queryRows(conn, sql);
+  const known = cache.get(sql);
+  if (known) {
+    // Most recently used last.
+    cache.delete(sql);
+    cache.set(sql, known);
+    return known;
+  }
+  const rows = queryRows(conn, sql);
+  cache.set(sql, rows);
+  rows.catch(() => cache.delete(sql));
+  for (const oldest of cache.keys()) {
+    if (cache.size <= QUERY_CACHE_SIZE) break;
+    cache.delete(oldest);
+  }
+  return rows;
+}
+
+/**
+ * Every chart's data for one filter (which must have passed {@link cleanFilter}). With a
+ * `cache` (one per build), a chart whose statement did not change with the filter (the
+ * recurring payments when only the months change, the balances when only "include pending"
+ * does, any chart when a filter comes back) is answered without asking DuckDB again.
+ */
 export async function queryInsights(
   conn: SqlConnection,
   overview: Pick<InsightsData, "accounts" | "span">,
   rawFilter: InsightsFilter,
+  cache?: QueryCache,
 ): Promise<InsightsData> {
   const filter = cleanFilter(rawFilter);
   const flowWhere = where(filter, { pending: true });
-  const cashFlowQuery = queryRows(
+  const cashFlowQuery = cachedRows(
     conn,
     `SELECT strftime(month, '%Y-%m') AS month, currency,
             sum(income)::VARCHAR AS income, sum(spending)::VARCHAR AS spending,
             sum(net)::VARCHAR AS net
        FROM mart_monthly_cash_flow WHERE ${flowWhere}
       GROUP BY month, currency ORDER BY month, currency`,
+    cache,
   );
-  const totalsQuery = queryRows(
+  const totalsQuery = cachedRows(
     conn,
     `SELECT currency, sum(income)::VARCHAR AS income, sum(spending)::VARCHAR AS spending,
             sum(net)::VARCHAR AS net,
@@ -203,8 +240,9 @@ export async function queryInsights(
             count(DISTINCT month)::INTEGER AS months
        FROM mart_monthly_cash_flow WHERE ${flowWhere}
       GROUP BY currency ORDER BY currency`,
+    cache,
   );
-  const categoriesQuery = queryRows(
+  const categoriesQuery = cachedRows(
     conn,
     `WITH filtered AS (
        SELECT month, currency, category, spending FROM mart_spending_by_category
@@ -218,8 +256,9 @@ export async function queryInsights(
             sum(f.spending)::VARCHAR AS spending
        FROM filtered f JOIN ranked r USING (currency, category)
       GROUP BY ALL ORDER BY month, currency, min(r.n)`,
+    cache,
   );
-  const merchantsQuery = queryRows(
+  const merchantsQuery = cachedRows(
     conn,
     `SELECT currency, counterparty, sum(spending)::VARCHAR AS spending,
             sum(transactions)::INTEGER AS transactions
@@ -228,18 +267,20 @@ export async function queryInsights(
      QUALIFY row_number() OVER (PARTITION BY currency ORDER BY sum(spending) DESC, counterparty)
              <= ${TOP_MERCHANTS}
       ORDER BY currency, sum(spending) DESC, counterparty`,
+    cache,
   );
-  const balancesQuery = queryRows(
+  const balancesQuery = cachedRows(
     conn,
     `SELECT strftime(date, '%Y-%m-%d') AS date, currency, sum(balance)::VARCHAR AS balance
        FROM mart_daily_balance WHERE ${where(filter, { pending: false, column: "date" })}
       GROUP BY date, currency ORDER BY date, currency`,
+    cache,
   );
   const accountCondition =
     filter.accounts.length > 0
       ? `WHERE r.account_id IN (${filter.accounts.map(quoteLiteral).join(", ")})`
       : "";
-  const recurringQuery = queryRows(
+  const recurringQuery = cachedRows(
     conn,
     `SELECT a.account_name, r.currency, r.counterparty, r.cadence,
             r.typical_amount::VARCHAR AS amount, r.occurrences,
@@ -247,6 +288,7 @@ export async function queryInsights(
             strftime(r.next_expected_date, '%Y-%m-%d') AS next_date
        FROM mart_recurring_payments r JOIN stg_accounts a USING (account_id) ${accountCondition}
       ORDER BY r.next_expected_date, r.counterparty`,
+    cache,
   );
   // Sent together: the engine answers them one after another, without a round trip between.
   const [cashFlow, totals, categories, merchants, balances, recurring] = await Promise.all([
