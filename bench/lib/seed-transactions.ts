@@ -7,6 +7,12 @@
  */
 import { performance } from "node:perf_hooks";
 import pg from "pg";
+import {
+  dropTransactionIndexes,
+  insertBenchConnection,
+  rebuildIndexes,
+  sqlArray,
+} from "./seed-common";
 
 /** What {@link seedTransactions} made. */
 export interface SeededData {
@@ -120,10 +126,6 @@ const ACCOUNT_NAMES = [
   "Old current",
 ];
 
-function sqlArray(values: readonly string[]): string {
-  return `ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ")}]::text[]`;
-}
-
 /**
  * Inserts `total` transactions over ten accounts of one connection. The first account gets
  * `total − 9 × small` rows (so a page "900k rows deep" exists inside one account too), each other
@@ -141,22 +143,11 @@ export async function seedTransactions(
     await client.query("SET maintenance_work_mem = '512MB'");
     const small = Math.floor(total * 0.01);
     const sizes = ACCOUNT_NAMES.map((_, i) => (i === 0 ? total - 9 * small : small));
-    const institution = await client.query<{ id: string }>(
-      `INSERT INTO core.institution (id, provider, provider_institution_id, name, countries,
-         transaction_total_days, max_access_valid_for_days, updated_at)
-       VALUES (gen_random_uuid(), 'GOCARDLESS', 'BENCH_BANK', 'Bench Bank', '{GB}', 730, 180, now())
-       RETURNING id`,
-    );
-    const institutionId = institution.rows[0]!.id;
-    const connection = await client.query<{ id: string }>(
-      `INSERT INTO core.connection (id, provider, institution_id, status, reference,
-         consent_expires_at, last_synced_at, linked_at, updated_at)
-       VALUES (gen_random_uuid(), 'GOCARDLESS', $1, 'LINKED', 'bench-api',
-         now() + interval '90 days', now(), now(), now())
-       RETURNING id`,
-      [institutionId],
-    );
-    const connectionId = connection.rows[0]!.id;
+    const { institutionId, connectionId } = await insertBenchConnection(client, {
+      providerInstitutionId: "BENCH_BANK",
+      countries: ["GB"],
+      reference: "bench-api",
+    });
     const accounts: SeededData["accounts"] = [];
     for (const [i, name] of ACCOUNT_NAMES.entries()) {
       const row = await client.query<{ id: string }>(
@@ -176,13 +167,7 @@ export async function seedTransactions(
     }
 
     // Secondary indexes go for the load and come back from their own definitions.
-    const indexes = await client.query<{ indexname: string; indexdef: string }>(
-      `SELECT indexname, indexdef FROM pg_indexes
-       WHERE schemaname = 'core' AND tablename = 'transaction' AND indexname <> 'transaction_pkey'`,
-    );
-    for (const { indexname } of indexes.rows) {
-      await client.query(`DROP INDEX core."${indexname}"`);
-    }
+    const indexes = await dropTransactionIndexes(client);
 
     let started = performance.now();
     // Row g (1-based) belongs to account `bucket`: the first takes sizes[0] rows, then `small` each.
@@ -239,13 +224,7 @@ export async function seedTransactions(
     }
     const insertSeconds = (performance.now() - started) / 1000;
 
-    started = performance.now();
-    for (const { indexname, indexdef } of indexes.rows) {
-      const t0 = performance.now();
-      await client.query(indexdef);
-      log(`  index ${indexname}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    const indexSeconds = (performance.now() - started) / 1000;
+    const indexSeconds = await rebuildIndexes(client, indexes, log);
 
     started = performance.now();
     await client.query("VACUUM ANALYZE core.transaction");
