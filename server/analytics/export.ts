@@ -256,6 +256,11 @@ export function sourceIpcStream(
   );
 }
 
+/** True for the pool's "no connection free in time" error (every connection is exporting). */
+function isPoolTimeout(error: unknown): boolean {
+  return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);
+}
+
 function plain(status: number, message: string): Response {
   return new Response(`${message}\n`, {
     status,
@@ -273,8 +278,9 @@ export interface AnalyticsRouteDeps {
 
 /**
  * Answers `GET /api/analytics/<source>`: 401 without a session, 404 for a name that is no
- * source, 304 when `If-None-Match` names the current data version, else the source streamed as
- * Arrow IPC with that version as ETag. Browsers must revalidate (`no-cache`); `no-transform`
+ * source, 503 with `Retry-After` when every export connection stays busy, 304 when
+ * `If-None-Match` names the current data version, else the source streamed as Arrow IPC with
+ * that version as ETag. Browsers must revalidate (`no-cache`); `no-transform`
  * keeps any compression layer off it.
  */
 export async function analyticsSourceResponse(
@@ -286,7 +292,15 @@ export async function analyticsSourceResponse(
   if (!session?.user) return plain(401, "Sign in to load analytics data.");
   const source = findSource(name);
   if (!source) return plain(404, `No analytics source called "${name.slice(0, 80)}".`);
-  const client = await beginExport(deps.pool());
+  let client: pg.PoolClient;
+  try {
+    client = await beginExport(deps.pool());
+  } catch (error) {
+    if (!isPoolTimeout(error)) throw error;
+    const busy = plain(503, "Other analytics downloads are running; try again in a moment.");
+    busy.headers.set("retry-after", "5");
+    return busy;
+  }
   let etag: string;
   try {
     etag = versionEtag(await dataVersion(client));

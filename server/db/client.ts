@@ -51,6 +51,8 @@ export function getPgPool(): pg.Pool {
       connectionString: databaseUrl(),
       max: 4,
       idleTimeoutMillis: 30_000,
+      // A request waits this long for a free connection, then is told to come back.
+      connectionTimeoutMillis: 20_000,
     });
     // An idle connection the server dropped must not crash the process.
     pool.on("error", (error) => console.error("[db] idle connection failed:", error.message));

@@ -8,6 +8,7 @@
  */
 import type { Session } from "next-auth";
 import { RecordBatchReader } from "apache-arrow";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeSourceBatch, SourceBatchBuilder, sourceSchema } from "@/analytics/arrow";
 import { openNodeDuckDb, type NodeDuckDb } from "@/analytics/duckdb-node";
@@ -15,6 +16,7 @@ import { queryRows } from "@/analytics/runner";
 import { findSource, SOURCES, type SourceDeclaration } from "@/analytics/sources";
 import {
   ARROW_STREAM_TYPE,
+  analyticsSourceResponse,
   beginExport,
   dataVersion,
   etagMatches,
@@ -287,6 +289,38 @@ describe("failures", () => {
     const again = await get("src_accounts");
     expect(again.status).toBe(200);
     await again.body?.cancel();
+  });
+});
+
+describe("busy", () => {
+  it("answers 503 with Retry-After when no export connection frees in time", async () => {
+    const pool = new pg.Pool({
+      connectionString: database.url,
+      max: 1,
+      connectionTimeoutMillis: 300,
+    });
+    const held = await pool.connect();
+    try {
+      const request = new Request("http://localhost/api/analytics/src_accounts");
+      const response = await analyticsSourceResponse(request, "src_accounts", {
+        session: async () => OWNER,
+        pool: () => pool,
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+      expect(await response.text()).toMatch(/try again/);
+    } finally {
+      held.release();
+    }
+    // Once a connection is free the same request is answered.
+    const response = await analyticsSourceResponse(
+      new Request("http://localhost/api/analytics/src_accounts"),
+      "src_accounts",
+      { session: async () => OWNER, pool: () => pool },
+    );
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    await pool.end();
   });
 });
 
