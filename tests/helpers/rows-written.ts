@@ -17,14 +17,17 @@ export const DATA_TABLES = [
   "core.quarantined_transaction",
 ] as const;
 
-/** Row count and the current transaction id, to tell later which rows were written since. */
-export async function writeMarker(url: string): Promise<{ xid: bigint; counts: number[] }> {
+/** Row counts and the current transaction id, to tell later which rows were written since. */
+export async function writeMarker(
+  url: string,
+  tables: readonly string[] = DATA_TABLES,
+): Promise<{ xid: bigint; counts: number[] }> {
   return withClient(url, async (client) => {
     const xid = BigInt(
       (await client.query<{ x: string }>("SELECT txid_current()::text AS x")).rows[0]!.x,
     );
     const counts: number[] = [];
-    for (const table of DATA_TABLES) {
+    for (const table of tables) {
       counts.push(Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n));
     }
     return { xid, counts };
@@ -33,15 +36,16 @@ export async function writeMarker(url: string): Promise<{ xid: bigint; counts: n
 
 /**
  * Rows inserted or updated since the marker (their xmin is a later transaction) plus the drop in
- * the row count (deletions), per data table.
+ * the row count (deletions), per table (the same `tables` as the marker's).
  */
 export async function rowsWrittenSince(
   url: string,
   marker: { xid: bigint; counts: number[] },
+  tables: readonly string[] = DATA_TABLES,
 ): Promise<Record<string, number>> {
   return withClient(url, async (client) => {
     const written: Record<string, number> = {};
-    for (const [index, table] of DATA_TABLES.entries()) {
+    for (const [index, table] of tables.entries()) {
       const { rows } = await client.query<{ changed: string; total: string }>(
         `SELECT count(*) FILTER (WHERE xmin::text::bigint > $1) AS changed, count(*) AS total
          FROM ${table}`,

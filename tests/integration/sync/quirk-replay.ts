@@ -68,42 +68,6 @@ export async function liveRows(url: string): Promise<string[]> {
   });
 }
 
-/** The current transaction id and the row counts of `tables`. */
-async function markerOf(
-  url: string,
-  tables: readonly string[],
-): Promise<{ xid: string; counts: number[] }> {
-  return withClient(url, async (client) => {
-    const xid = (await client.query<{ x: string }>("SELECT txid_current()::text AS x")).rows[0]!.x;
-    const counts: number[] = [];
-    for (const table of tables) {
-      counts.push(Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n));
-    }
-    return { xid, counts };
-  });
-}
-
-/** Rows of `tables` written since the marker: a later xmin, or gone from the count. */
-async function writtenSince(
-  url: string,
-  tables: readonly string[],
-  marker: { xid: string; counts: number[] },
-): Promise<Record<string, number>> {
-  return withClient(url, async (client) => {
-    const written: Record<string, number> = {};
-    for (const [index, table] of tables.entries()) {
-      const { rows } = await client.query<{ changed: string; total: string }>(
-        `SELECT count(*) FILTER (WHERE xmin::text::bigint > $1) AS changed, count(*) AS total
-         FROM ${table}`,
-        [marker.xid],
-      );
-      written[table] =
-        Number(rows[0]!.changed) + Math.max(0, marker.counts[index]! - Number(rows[0]!.total));
-    }
-    return written;
-  });
-}
-
 /**
  * Registers the quirk replay of `replay` (one test per knob, then `moreTests`) and returns the
  * file's harness and a maker of synced databases for the file's own tests.
@@ -162,12 +126,12 @@ export function describeQuirkReplay<Faults>(replay: QuirkReplay<Faults>): QuirkC
 
         replay.arm(bank, faults);
         const marker = await writeMarker(twice.database.url);
-        const rawMarker = await markerOf(twice.database.url, replay.rawTables);
+        const rawMarker = await writeMarker(twice.database.url, replay.rawTables);
         const before = await liveRows(twice.database.url);
         await twice.sync();
         const written = {
           ...(await rowsWrittenSince(twice.database.url, marker)),
-          ...(await writtenSince(twice.database.url, replay.rawTables, rawMarker)),
+          ...(await rowsWrittenSince(twice.database.url, rawMarker, replay.rawTables)),
         };
         const byDesign = replay.rewritten?.(faults) ?? [];
         const moved = Object.entries(written).filter(
