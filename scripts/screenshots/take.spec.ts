@@ -28,10 +28,13 @@ test("the main pages, light and dark", async ({ page }) => {
 
   await page.goto("/connections");
   await page.getByLabel("Bank name").fill("sandbox fin");
-  const bank = page
-    .getByRole("list", { name: "Banks" })
+  const list = page.getByRole("list", { name: "Banks" });
+  // Sandbox Finance through each provider; the screenshots link it through GoCardless.
+  await expect(list.getByRole("listitem")).toHaveCount(2);
+  const bank = list
     .getByRole("listitem")
-    .filter({ hasText: "Sandbox Finance" });
+    .filter({ hasText: "Sandbox Finance" })
+    .filter({ hasText: "GoCardless" });
   await bank.getByRole("button", { name: "Link" }).click();
   await page.getByRole("button", { name: "Approve" }).click();
   await expect(page).toHaveURL(/\/connections\/[0-9a-f-]{36}\?linked=1$/);

@@ -23,9 +23,10 @@ async function startLinkingSandboxFinance(page: Page): Promise<void> {
   await expect(page.getByLabel("Country")).toHaveValue("XX");
   await page.getByLabel("Bank name").fill("sandbox fin");
   // Listed once per provider; this spec links through GoCardless (enablebanking-link.spec.ts
-  // through Enable Banking).
-  const bank = page
-    .getByRole("list", { name: "Banks" })
+  // through Enable Banking). The search has been answered when only those two are left.
+  const list = page.getByRole("list", { name: "Banks" });
+  await expect(list.getByRole("listitem")).toHaveCount(2);
+  const bank = list
     .getByRole("listitem")
     .filter({ hasText: "Sandbox Finance" })
     .filter({ hasText: "GoCardless" });

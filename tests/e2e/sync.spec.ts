@@ -10,8 +10,10 @@ test.describe.configure({ mode: "serial" });
 async function linkSandboxFinance(page: Page): Promise<string> {
   await page.goto("/connections");
   await page.getByLabel("Bank name").fill("sandbox fin");
-  const bank = page
-    .getByRole("list", { name: "Banks" })
+  const list = page.getByRole("list", { name: "Banks" });
+  // The search has been answered when only Sandbox Finance (through each provider) is left.
+  await expect(list.getByRole("listitem")).toHaveCount(2);
+  const bank = list
     .getByRole("listitem")
     .filter({ hasText: "Sandbox Finance" })
     .filter({ hasText: "GoCardless" });

@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import type { CountryChoice, InstitutionListItem } from "@/server/domain/institutions";
 import { PROVIDER_LABEL } from "@/server/providers/labels";
@@ -58,9 +58,12 @@ export function BankPicker({
   const [text, setText] = useState("");
   const [page, setPage] = useState(1);
   const query = useDebounced(text, 250);
-  const banks = useQuery(
-    trpc.institutions.search.queryOptions({ country, query, page, pageSize: PAGE_SIZE }),
-  );
+  // The last list stays (and its Link buttons keep working) while a new search is answered:
+  // a list that vanished for a moment would swallow a click on it.
+  const banks = useQuery({
+    ...trpc.institutions.search.queryOptions({ country, query, page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  });
   const pages = banks.data ? Math.max(1, Math.ceil(banks.data.total / PAGE_SIZE)) : 1;
 
   return (
@@ -120,7 +123,7 @@ export function BankPicker({
           {banks.data.items.length === 0 ? (
             <p role="status">No bank matches “{query}” in this country.</p>
           ) : (
-            <ul className={styles.bankList} aria-label="Banks">
+            <ul className={styles.bankList} aria-label="Banks" aria-busy={banks.isPlaceholderData}>
               {banks.data.items.map((bank) => (
                 <li
                   key={`${bank.provider}:${bank.id}`}
