@@ -186,6 +186,27 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out || "(root)";
 }
 
+/** Longest provider text kept in an error (bodies can be whole HTML pages). */
+export const MAX_PROVIDER_TEXT = 500;
+
+/** Provider text cut to {@link MAX_PROVIDER_TEXT} characters (with an ellipsis when cut). */
+export function clipProviderText(text: string): string {
+  return text.length > MAX_PROVIDER_TEXT ? `${text.slice(0, MAX_PROVIDER_TEXT)}…` : text;
+}
+
+/**
+ * A response body as JSON when it is JSON, else its text (proxies answer with HTML); an empty
+ * body is `undefined`.
+ */
+export function decodeResponseBody(text: string): unknown {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 /**
  * Reads a provider's response body with its schema. A body that does not match is a
  * {@link PayloadError} naming the endpoint and the first invalid field.

@@ -7,6 +7,7 @@
 import type { KeyObject } from "node:crypto";
 import type { z } from "zod";
 import {
+  decodeResponseBody,
   parseProviderPayload,
   ProviderTimeoutError,
   ProviderUnavailableError,
@@ -117,15 +118,6 @@ interface RequestSpec<S extends z.ZodType> {
 
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function decodeBody(text: string): unknown {
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }
 
 function segment(id: string): string {
@@ -381,7 +373,7 @@ export class EnableBankingClient {
         }
         throw new ProviderUnavailableError(`${endpoint}: ${description}`, context);
       }
-      const body = decodeBody(text);
+      const body = decodeResponseBody(text);
       if (response.ok)
         return {
           data: this.parse(spec, endpoint, body),

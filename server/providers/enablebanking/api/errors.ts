@@ -5,6 +5,7 @@
  */
 import {
   ConsentExpiredError,
+  clipProviderText,
   GENERAL_FIELD,
   InstitutionDownError,
   NotFoundError,
@@ -18,13 +19,7 @@ import {
 } from "@/server/providers/errors";
 import { errorBodySchema } from "./schemas";
 
-/** Longest provider text kept in an error. */
-const MAX_TEXT = 500;
 const DAY_MS = 86_400_000;
-
-function clip(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
-}
 
 /** What an error body says, flattened. */
 export interface EbErrorDescription {
@@ -43,20 +38,21 @@ export interface EbErrorDescription {
 export function describeErrorBody(body: unknown): EbErrorDescription {
   if (typeof body === "string") {
     const text = body.trim();
-    return { detail: text ? clip(text) : undefined };
+    return { detail: text ? clipProviderText(text) : undefined };
   }
   const parsed = errorBodySchema.safeParse(body);
   if (!parsed.success) return {};
   const { message, error, detail } = parsed.data;
   const out: EbErrorDescription = {
-    message: message ? clip(message) : undefined,
+    message: message ? clipProviderText(message) : undefined,
     error: error?.trim().toUpperCase() || undefined,
   };
-  if (typeof detail === "string" && detail.trim() !== "") out.detail = clip(detail.trim());
+  if (typeof detail === "string" && detail.trim() !== "")
+    out.detail = clipProviderText(detail.trim());
   else if (detail && typeof detail === "object" && !Array.isArray(detail)) {
     const record = detail as Record<string, unknown>;
-    if (typeof record.message === "string") out.detail = clip(record.message);
-    else if (typeof record.title === "string") out.detail = clip(record.title);
+    if (typeof record.message === "string") out.detail = clipProviderText(record.message);
+    else if (typeof record.title === "string") out.detail = clipProviderText(record.title);
     if (typeof record.error_name === "string") out.errorName = record.error_name;
     if (typeof record.date_from === "string" && /^\d{4}-\d{2}-\d{2}$/.test(record.date_from)) {
       out.dateFrom = record.date_from;

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import {
+  decodeResponseBody,
   parseProviderPayload,
   ProviderTimeoutError,
   ProviderUnavailableError,
@@ -532,7 +533,7 @@ export class GoCardlessClient {
       }
       const now = this.now();
       const rateLimits = readRateLimitHeaders(response.headers, now);
-      const body = decodeBody(text);
+      const body = decodeResponseBody(text);
       if (response.ok) {
         const data = this.parse(spec, endpoint, body);
         return { data, raw: body, status: response.status, rateLimits, endpoint, calls };
@@ -587,14 +588,5 @@ export class GoCardlessClient {
       body,
       spec.accountScope ? spec.id : undefined,
     );
-  }
-}
-
-function decodeBody(text: string): unknown {
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
   }
 }

@@ -8,6 +8,7 @@ import {
   AccountProcessingError,
   AccountSuspendedError,
   ConsentExpiredError,
+  clipProviderText,
   GENERAL_FIELD,
   InstitutionDownError,
   NotFoundError,
@@ -21,9 +22,6 @@ import {
 } from "@/server/providers/errors";
 import { errorBodySchema } from "./schemas";
 import type { RateLimitHeaders } from "./rate-limit";
-
-/** Longest provider text kept in an error (bodies can be whole HTML pages). */
-const MAX_TEXT = 500;
 
 /** What the client knows about a failed response. */
 export interface FailedResponse {
@@ -49,19 +47,15 @@ export interface ErrorBodyDescription {
   fields: Record<string, string[]>;
 }
 
-function clip(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
-}
-
 function fieldMessages(value: unknown): string[] | undefined {
-  if (Array.isArray(value)) return value.map((item) => clip(String(item)));
-  if (typeof value === "string") return [clip(value)];
+  if (Array.isArray(value)) return value.map((item) => clipProviderText(String(item)));
+  if (typeof value === "string") return [clipProviderText(value)];
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
     const parts = [record.summary, record.detail]
       .flatMap((part) => (Array.isArray(part) ? part : [part]))
       .filter((part): part is string => typeof part === "string" && part.trim() !== "");
-    return parts.length > 0 ? parts.map(clip) : undefined;
+    return parts.length > 0 ? parts.map(clipProviderText) : undefined;
   }
   return undefined;
 }
@@ -70,7 +64,7 @@ function fieldMessages(value: unknown): string[] | undefined {
 export function describeErrorBody(body: unknown): ErrorBodyDescription {
   if (typeof body === "string") {
     const text = body.trim();
-    return { detail: text ? clip(text) : undefined, fields: {} };
+    return { detail: text ? clipProviderText(text) : undefined, fields: {} };
   }
   const parsed = errorBodySchema.safeParse(body);
   if (!parsed.success) return { fields: {} };
@@ -81,8 +75,8 @@ export function describeErrorBody(body: unknown): ErrorBodyDescription {
     if (messages) fields[name] = messages;
   }
   return {
-    summary: summary ? clip(summary.join("; ")) : undefined,
-    detail: detail ? clip(detail.join("; ")) : undefined,
+    summary: summary ? clipProviderText(summary.join("; ")) : undefined,
+    detail: detail ? clipProviderText(detail.join("; ")) : undefined,
     type,
     fields,
   };
