@@ -24,7 +24,6 @@
  * BENCH_ANALYTICS_BUILD=reuse serves the build there even when the sources changed since.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -40,9 +39,8 @@ import pg from "pg";
 import playwrightConfig from "@/playwright.config";
 import { SOURCES } from "@/analytics/sources";
 import { createOwner } from "@/server/auth/owner";
-import { createPrismaClient } from "@/server/db/client";
-import { openDatabase, withDatabase } from "@/server/db/open-database";
 import { prepareDuckdbAssets } from "@/server/http/duckdb-assets";
+import { openBenchDatabase } from "./lib/bench-database";
 import { ensureBuild, signIn, startApp, type RunningApp } from "./lib/app-server";
 import { seedAnalytics } from "./lib/seed-analytics";
 
@@ -546,19 +544,11 @@ async function benchOneSize(
   log(
     `\n--- ${rows.toLocaleString("en-GB")} transactions (${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}) ---`,
   );
-  const scratch = process.env.DATABASE_URL
-    ? undefined
-    : mkdtempSync(path.join(os.tmpdir(), "finboard-bench-analytics-"));
-  const database = await openDatabase({
-    databaseUrl: process.env.DATABASE_URL,
-    dataDir: scratch ?? os.tmpdir(),
-    throwaway: "bench_analytics",
-  });
-  const db = createPrismaClient(database.url);
+  const database = await openBenchDatabase("bench_analytics");
+  const db = database.db;
   try {
-    const ownerUrl = withDatabase(database.adminUrl, new URL(database.url).pathname.slice(1));
     log(`seeding …`);
-    const seeded = await seedAnalytics(ownerUrl, rows, () => undefined);
+    const seeded = await seedAnalytics(database.ownerUrl, rows, () => undefined);
     const { insert, indexes, analyse } = seeded.seconds;
     log(
       `seeded ${seeded.transactions.toLocaleString("en-GB")} transactions (${seeded.pending.toLocaleString("en-GB")} pending, ` +
@@ -572,7 +562,7 @@ async function benchOneSize(
       DATABASE_URL: database.url,
       AUTH_SECRET: randomBytes(32).toString("base64"),
       APP_URL: `http://127.0.0.1:${options.port}`,
-      FINBOARD_DATA_DIR: scratch ?? os.tmpdir(),
+      FINBOARD_DATA_DIR: database.dataDir,
       NEXT_DIST_DIR: options.distDir,
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "warn",
@@ -589,9 +579,7 @@ async function benchOneSize(
       await app.stop();
     }
   } finally {
-    await db.$disconnect();
     await database.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -19,13 +19,10 @@
  * BENCH_API_SERVER_NODE_ARGS: extra Node flags for the app server (e.g. `--cpu-prof`).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createOwner } from "@/server/auth/owner";
-import { createPrismaClient, type PrismaClient } from "@/server/db/client";
-import { openDatabase, withDatabase } from "@/server/db/open-database";
+import type { PrismaClient } from "@/server/db/client";
 import { getAccountsOverview } from "@/server/domain/accounts";
 import {
   decodeCursor,
@@ -34,6 +31,7 @@ import {
   pageQuery,
   type TransactionFilter,
 } from "@/server/domain/transactions";
+import { openBenchDatabase } from "./lib/bench-database";
 import { cpuSecondsOf, ensureBuild, signIn, startApp, type RunningApp } from "./lib/app-server";
 import { formatSummary, summarise } from "./lib/latency";
 import { seedTransactions, type SeededData } from "./lib/seed-transactions";
@@ -363,20 +361,11 @@ export async function run(): Promise<void> {
   const seconds = envNumber("BENCH_API_SECONDS", 30);
   const port = envNumber("BENCH_API_PORT", 3290);
   const distDir = process.env.NEXT_DIST_DIR ?? ".next-bench";
-  const scratch = process.env.DATABASE_URL
-    ? undefined
-    : mkdtempSync(path.join(os.tmpdir(), "finboard-bench-api-"));
-  const database = await openDatabase({
-    databaseUrl: process.env.DATABASE_URL,
-    dataDir: scratch ?? os.tmpdir(),
-    throwaway: "bench_api",
-  });
-  const db = createPrismaClient(database.url);
+  const database = await openBenchDatabase("bench_api");
+  const db = database.db;
   try {
     log(`seeding ${rows.toLocaleString("en-GB")} transactions over 10 accounts …`);
-    // Dropping and rebuilding indexes needs the tables' owner: the maintenance login, this database.
-    const ownerUrl = withDatabase(database.adminUrl, new URL(database.url).pathname.slice(1));
-    const seeded = await seedTransactions(ownerUrl, rows, (line) => log(line));
+    const seeded = await seedTransactions(database.ownerUrl, rows, (line) => log(line));
     const { insert, indexes, analyse } = seeded.seconds;
     log(
       `seeded in ${(insert + indexes + analyse).toFixed(1)} s (insert ${insert.toFixed(1)} s, indexes ${indexes.toFixed(1)} s, vacuum + analyse ${analyse.toFixed(1)} s); biggest account ${seeded.accounts[0]!.rows.toLocaleString("en-GB")} rows`,
@@ -391,7 +380,7 @@ export async function run(): Promise<void> {
       DATABASE_URL: database.url,
       AUTH_SECRET: authSecret,
       APP_URL: `http://127.0.0.1:${port}`,
-      FINBOARD_DATA_DIR: scratch ?? os.tmpdir(),
+      FINBOARD_DATA_DIR: database.dataDir,
       NEXT_DIST_DIR: distDir,
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "warn",
@@ -408,8 +397,6 @@ export async function run(): Promise<void> {
       await app.stop();
     }
   } finally {
-    await db.$disconnect();
     await database.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -8,13 +8,10 @@
  * The database is `DATABASE_URL`'s server when set, else a temporary embedded PostgreSQL.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { ConnectionStatus, Provider } from "@/generated/prisma/enums";
 import { createPrismaClient, type PrismaClient } from "@/server/db/client";
-import { openDatabase } from "@/server/db/open-database";
 import { GoCardlessClient } from "@/server/providers/gocardless/api/client";
 import { GoCardlessProvider } from "@/server/providers/gocardless/provider";
 import { SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY } from "@/server/providers/sandbox/credentials";
@@ -22,6 +19,7 @@ import { SANDBOX_FINANCE_ID } from "@/server/providers/sandbox/institutions";
 import { startSandboxServer } from "@/server/providers/sandbox/server";
 import { syncConnection } from "@/server/sync/engine";
 import { rowsWrittenSince, writeMarker } from "@/tests/helpers/rows-written";
+import { openBenchDatabase } from "./lib/bench-database";
 
 interface ChildResult {
   ms: number;
@@ -143,19 +141,12 @@ async function linkSandboxFinance(baseUrl: string, origin: string) {
 
 /** Runs the benchmark and prints its figures. */
 export async function run(): Promise<void> {
-  const scratch = process.env.DATABASE_URL
-    ? undefined
-    : mkdtempSync(path.join(os.tmpdir(), "finboard-bench-sync-"));
-  const database = await openDatabase({
-    databaseUrl: process.env.DATABASE_URL,
-    dataDir: scratch ?? os.tmpdir(),
-    throwaway: "bench_sync",
-  });
+  const database = await openBenchDatabase("bench_sync");
+  const db = database.db;
   const sandbox = await startSandboxServer({
     profile: "large",
     bank: { rateLimits: { accountSuccessLimit: false, company: false } },
   });
-  const db = createPrismaClient(database.url);
   try {
     const requisitionId = await linkSandboxFinance(sandbox.baseUrl, sandbox.origin);
     const institution = await db.institution.create({
@@ -207,10 +198,8 @@ export async function run(): Promise<void> {
     );
     console.log(`re-sync: ${written} rows written`);
   } finally {
-    await db.$disconnect();
     await sandbox.close();
     await database.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 
