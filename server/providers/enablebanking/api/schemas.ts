@@ -13,19 +13,10 @@ import {
   optionalDateTime,
   optionalId,
   optionalText,
+  stringList,
 } from "@/server/providers/gocardless/api/schemas";
 
 export { amountSchema as ebAmountSchema } from "@/server/providers/gocardless/api/schemas";
-
-/** A list of strings, also accepting a single string; blanks dropped. */
-const stringList = z
-  .union([z.array(z.string()), z.string()])
-  .nullish()
-  .transform((value) => {
-    const list =
-      value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
-    return list.map((item) => item.trim()).filter((item) => item !== "");
-  });
 
 /** Wraps a schema so the parsed value also carries its input verbatim in `raw`. */
 function withRaw<T extends z.ZodType>(schema: T) {

@@ -94,8 +94,8 @@ export const currencyCode = z
 export const amountSchema = z.object({ amount: decimalString, currency: currencyCode });
 export type GcAmount = z.infer<typeof amountSchema>;
 
-/** A list of strings, also accepting a single string (banks disagree). */
-const stringList = z
+/** A list of strings, also accepting a single string (banks disagree); blanks dropped. */
+export const stringList = z
   .union([z.array(z.string()), z.string()])
   .nullish()
   .transform((value) => {
